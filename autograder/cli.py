@@ -1,0 +1,109 @@
+"""The ``kit`` command (``./kit`` bootstraps the virtual environment and runs it).
+
+    ./kit run      the main job: data, rebuild release/ and solutions/, grade the sample class, report
+    ./kit test     the whole test suite (extra arguments go to pytest)
+    ./kit build    regenerate release/, solutions/ and the sample class from source/
+    ./kit data     fetch MNIST and FashionMNIST into data/ (mirror: KIT_DATA_MIRROR or --mirror)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from autograder.paths import REPO_ROOT
+
+BUILD_DIR = REPO_ROOT / "build"
+
+
+def expected_totals(assignments: list[str]) -> dict[tuple[str, str], float]:
+    """The automatic score each sample student should get, from the scenarios."""
+    from autograder.course import ASSIGNMENTS, notebooks, sample_class
+
+    totals = {}
+    for assignment in assignments:
+        cells = notebooks.grade_cells(notebooks.read(REPO_ROOT / "release" / assignment / ASSIGNMENTS[assignment]))
+        for scenario in sample_class.scenarios(assignment):
+            totals[(scenario.student, assignment)] = sum(scenario.expected_scores(cells).values())
+    return totals
+
+
+def run(args: argparse.Namespace) -> int:
+    """The main job: rebuild everything from source/, grade the sample class, report."""
+    from autograder.course import ASSIGNMENTS, report
+    from autograder.course.build import build
+    from autograder.course.grading import grade_sample_class
+
+    assignments = args.assignment or list(ASSIGNMENTS)
+    out = Path(args.out).resolve() if args.out else BUILD_DIR
+    started = time.perf_counter()
+    build(assignments)
+    graded = grade_sample_class(out / "sample-course", assignments)
+    results = report.read_results(f"sqlite:///{graded.course / 'gradebook.db'}", assignments)
+    expected = expected_totals(assignments)
+    print()
+    print(report.table(results, expected))
+    csv_path = report.write_csv(results, out / "report" / "grades.csv")
+    png_path = report.plot_distribution(results, out / "report" / "grade_distribution.png")
+    print()
+    for assignment, seconds in graded.seconds.items():
+        n = graded.submissions[assignment]
+        print(f"{assignment}: autograded {n} submissions in {seconds:.1f} s ({seconds / max(n, 1):.1f} s each)")
+    print(f"scores: {csv_path}\nplot:   {png_path}\ngradebook: {graded.course / 'gradebook.db'}")
+    print(f"main job finished in {time.perf_counter() - started:.0f} s")
+    mismatched = [key for key, want in expected.items()
+                  if not any(r.student == key[0] and r.assignment == key[1] and abs(r.score - want) < 1e-9 for r in results)]
+    if mismatched:
+        print(f"error: {len(mismatched)} sample submissions did not get their expected score: {mismatched}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def build_cmd(args: argparse.Namespace) -> int:
+    from autograder.course.build import build
+
+    build(args.assignment or None)
+    return 0
+
+
+def data_cmd(rest: list[str]) -> int:
+    from autograder import data
+
+    return data.main(rest)
+
+
+def test_cmd(rest: list[str]) -> int:
+    """The whole suite (pytest's options pass through, e.g. ``-m 'not slow'``)."""
+    command = [sys.executable, "-m", "pytest", *rest]
+    return subprocess.call(command, cwd=REPO_ROOT)
+
+
+PASS_THROUGH = {"data": data_cmd, "test": test_cmd}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    os.environ.setdefault("PYTHONWARNINGS", "ignore::DeprecationWarning")
+    if argv and argv[0] in PASS_THROUGH:
+        return PASS_THROUGH[argv[0]](argv[1:])
+    parser = argparse.ArgumentParser(prog="kit", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    p = commands.add_parser("run", help="the main job")
+    p.add_argument("--assignment", action="append", help="only this assignment (repeatable)")
+    p.add_argument("--out", help="where the graded course and report go (default: build/)")
+    p.set_defaults(func=run)
+    p = commands.add_parser("build", help="regenerate release/, solutions/ and the sample class")
+    p.add_argument("--assignment", action="append")
+    p.set_defaults(func=build_cmd)
+    commands.add_parser("data", help="fetch MNIST and FashionMNIST (see `kit data --help`)")
+    commands.add_parser("test", help="run the test suite (pytest options pass through)")
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,54 @@
+"""Autograding a class with the real ``nbgrader autograde``, in a course folder of its own."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from autograder.course import ASSIGNMENTS, sample_class
+from autograder.course.nbgrader_cli import make_course, nbgrader
+from autograder.paths import REPO_ROOT
+
+
+@dataclass
+class ClassRun:
+    """Where a class was graded and how long each assignment took."""
+
+    course: Path
+    seconds: dict[str, float]
+    submissions: dict[str, int]
+
+
+def grade_class(course: Path, submitted: Path, assignments: list[str], log=print) -> ClassRun:
+    """Copy ``submitted/<student>/<assignment>/`` into ``course`` and autograde every assignment.
+
+    ``generate_assignment`` runs first, so the course's gradebook knows the
+    assignments; ``autograde`` then grades every student in one process per
+    assignment, as an instructor would.
+    """
+    seconds, counts = {}, {}
+    for student_dir in sorted(p for p in submitted.iterdir() if p.is_dir()):
+        for assignment in assignments:
+            if (student_dir / assignment).is_dir():
+                dest = course / "submitted" / student_dir.name / assignment
+                if dest.exists():
+                    shutil.rmtree(dest)
+                shutil.copytree(student_dir / assignment, dest)
+    for assignment in assignments:
+        nbgrader(course, "generate_assignment", assignment, "--force")
+        counts[assignment] = sum(1 for _ in (course / "submitted").glob(f"*/{assignment}"))
+        log(f"autograding {assignment}: {counts[assignment]} submissions")
+        start = time.perf_counter()
+        nbgrader(course, "autograde", assignment, "--force")
+        seconds[assignment] = time.perf_counter() - start
+    return ClassRun(course=course, seconds=seconds, submissions=counts)
+
+
+def grade_sample_class(workdir: Path, assignments: list[str] | None = None, repo: Path = REPO_ROOT,
+                       log=print) -> ClassRun:
+    """Grade the shipped sample class in a fresh course at ``workdir`` (replaced if present)."""
+    assignments = assignments or list(ASSIGNMENTS)
+    course = make_course(workdir, repo, with_release=True)
+    return grade_class(course, repo / sample_class.FOLDER / "submitted", assignments, log=log)

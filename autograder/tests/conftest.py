@@ -1,0 +1,67 @@
+"""Shared fixtures.
+
+The sample class is graded once per test session, by the README's own main
+command (``./kit run``), and every test that needs scores reads that run's
+gradebook.  Because ``./kit run`` regenerates ``release/``, ``solutions/`` and
+the sample class in the working tree, the committed versions are captured
+here, at import time, before any test runs: the drift test compares against
+that snapshot.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from autograder.course import ASSIGNMENTS, notebooks
+from autograder.paths import REPO_ROOT
+
+GENERATED_DIRS = ("release", "solutions", "sample_class/submitted")
+
+
+def _snapshot() -> dict[str, list]:
+    found = {}
+    for folder in GENERATED_DIRS:
+        for path in sorted((REPO_ROOT / folder).rglob("*.ipynb")):
+            if ".ipynb_checkpoints" not in path.parts:
+                found[str(path.relative_to(REPO_ROOT))] = notebooks.fingerprint(notebooks.read(path))
+    return found
+
+
+COMMITTED = _snapshot()
+
+
+@pytest.fixture(scope="session")
+def committed_notebooks() -> dict[str, list]:
+    return COMMITTED
+
+
+@dataclass
+class MainJob:
+    output: str
+    course: Path
+    report: Path
+
+    @property
+    def db_url(self) -> str:
+        return f"sqlite:///{self.course / 'gradebook.db'}"
+
+
+@pytest.fixture(scope="session")
+def main_job() -> MainJob:
+    """``./kit run``, exactly as the README gives it; its output, graded course and report."""
+    result = subprocess.run(["./kit", "run"], cwd=REPO_ROOT, capture_output=True, text=True,
+                            timeout=3600, stdin=subprocess.DEVNULL, env=dict(os.environ))
+    assert result.returncode == 0, f"./kit run failed ({result.returncode}):\n{result.stdout[-5000:]}\n{result.stderr[-5000:]}"
+    build = REPO_ROOT / "build"
+    return MainJob(output=result.stdout, course=build / "sample-course", report=build / "report")
+
+
+def pytest_generate_tests(metafunc):
+    already = any("assignment" in m.args[0] for m in metafunc.definition.iter_markers("parametrize"))
+    if "assignment" in metafunc.fixturenames and not already:
+        metafunc.parametrize("assignment", list(ASSIGNMENTS))
