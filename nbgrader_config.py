@@ -9,6 +9,8 @@ exchange folder for release_assignment, fetch_assignment, submit and collect).
 
 import os
 
+from autograder import settings
+
 c = get_config()  # noqa: F821 -- provided by traitlets when nbgrader loads this file
 
 COURSE_ROOT = os.path.dirname(os.path.abspath(__file__))
@@ -26,8 +28,8 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "*.pt"
 # --- executing notebooks ------------------------------------------------------------
 # CPU training cells run for tens of seconds on a laptop: 30 s (nbgrader's default)
 # is too short. `Execute.timeout` is the spelling nbgrader reads.
-c.Execute.timeout = int(os.environ.get("KIT_CELL_TIMEOUT", "600"))
-c.Execute.kernel_name = "python3"
+c.Execute.timeout = settings.CELL_TIMEOUT
+c.Execute.kernel_name = settings.KERNEL_NAME
 c.Execute.interrupt_on_timeout = True
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
@@ -38,7 +40,7 @@ c.OverwriteKernelspec.enabled = True
 # (PyTorch, torchvision, pandas) must not zero a correct answer: drop stderr
 # outputs that are only warnings. (The checks also run student code quietly.)
 c.IgnorePattern.enabled = True
-c.IgnorePattern.pattern = r"^(?:(?:[^\n]*\b\w*Warning: [^\n]*|  [^\n]*)(?:\n|$))+$"
+c.IgnorePattern.pattern = settings.WARNINGS_ONLY
 
 # Restore deleted grade and locked cells in their original place (nbgrader's own
 # add_missing_cells crashes when the cell before a deleted one is read-only) and

@@ -4,6 +4,7 @@
     ./kit test     the whole test suite (extra arguments go to pytest)
     ./kit build    regenerate release/, solutions/ and the sample class from source/
     ./kit data     fetch MNIST and FashionMNIST into data/ (mirror: KIT_DATA_MIRROR or --mirror)
+    ./kit grade NOTEBOOK   grade one notebook with pytest: a per-check table, exit 1 on any failure
 """
 
 from __future__ import annotations
@@ -82,7 +83,14 @@ def test_cmd(rest: list[str]) -> int:
     return subprocess.call(command, cwd=REPO_ROOT)
 
 
-PASS_THROUGH = {"data": data_cmd, "test": test_cmd}
+def grade_cmd(rest: list[str]) -> int:
+    """Grade one notebook with pytest (``python -m autograder.grader --help``)."""
+    from autograder.grader.__main__ import main as grade_main
+
+    return grade_main(rest)
+
+
+PASS_THROUGH = {"data": data_cmd, "test": test_cmd, "grade": grade_cmd}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -101,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=build_cmd)
     commands.add_parser("data", help="fetch MNIST and FashionMNIST (see `kit data --help`)")
     commands.add_parser("test", help="run the test suite (pytest options pass through)")
+    commands.add_parser("grade", help="grade one notebook with pytest (see `kit grade --help`)")
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -8,14 +8,11 @@
 * :mod:`.report` -- reading the gradebook, the score table and the grade plot.
 """
 
+from autograder.assignments import present
 from autograder.paths import REPO_ROOT
 
-# One source notebook per assignment: source/<assignment id>/<notebook>.ipynb.
-ASSIGNMENTS = {
-    path.parent.name: path.name
-    for path in sorted((REPO_ROOT / "source").glob("*/*.ipynb"))
-    if ".ipynb_checkpoints" not in path.parts
-}
+# The contract's assignments that have a source notebook: source/<id>/<notebook>.ipynb.
+ASSIGNMENTS = present(REPO_ROOT / "source")
 
 # The torchvision datasets each assignment's notebook downloads (see autograder.data).
 DATASETS = {"digit_classifier": ("MNIST",), "fashion_pipeline": ("FashionMNIST",)}

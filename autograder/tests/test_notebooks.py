@@ -31,6 +31,7 @@ def test_every_part_has_visible_and_hidden_tests(assignment):
     assert any(c.hidden for c in auto) and any(not c.hidden for c in auto)
     ids = {c.grade_id for c in auto}
     for cell in auto:
+        assert cell.hidden == cell.grade_id.endswith("_hidden"), f"{cell.grade_id}: hidden cells, and only they, end in _hidden"
         if cell.hidden:
             assert cell.grade_id.removesuffix("_hidden") in ids, f"{cell.grade_id} has no visible twin"
     assert any(c.manual for c in cells), "each assignment has a manually graded written answer"
