@@ -5,6 +5,8 @@
     ./kit build    regenerate release/, solutions/ and the sample class from source/
     ./kit data     fetch MNIST and FashionMNIST into data/ (mirror: KIT_DATA_MIRROR or --mirror)
     ./kit grade NOTEBOOK   grade one notebook with pytest: a per-check table, exit 1 on any failure
+    ./kit bundle [OUT]     write the student bundle (release, data, public checks, self-check)
+    ./kit gradescope ID    build Gradescope's autograder zip for assignment ID
 """
 
 from __future__ import annotations
@@ -93,6 +95,21 @@ def grade_cmd(rest: list[str]) -> int:
 PASS_THROUGH = {"data": data_cmd, "test": test_cmd, "grade": grade_cmd}
 
 
+def bundle_cmd(args: argparse.Namespace) -> int:
+    from autograder.course.bundle import write_student_bundle
+
+    print(f"student bundle written to {write_student_bundle(Path(args.out).resolve())}")
+    return 0
+
+
+def gradescope_cmd(args: argparse.Namespace) -> int:
+    from autograder.course.bundle import write_gradescope_zip
+
+    out = Path(args.out or BUILD_DIR / f"gradescope-{args.assignment}.zip").resolve()
+    print(f"Gradescope autograder for {args.assignment} written to {write_gradescope_zip(args.assignment, out)}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     os.environ.setdefault("PYTHONWARNINGS", "ignore::DeprecationWarning")
@@ -107,6 +124,13 @@ def main(argv: list[str] | None = None) -> int:
     p = commands.add_parser("build", help="regenerate release/, solutions/ and the sample class")
     p.add_argument("--assignment", action="append")
     p.set_defaults(func=build_cmd)
+    p = commands.add_parser("bundle", help="write what students receive (no solutions, no hidden checks)")
+    p.add_argument("out", nargs="?", default=str(BUILD_DIR / "student-bundle"))
+    p.set_defaults(func=bundle_cmd)
+    p = commands.add_parser("gradescope", help="build Gradescope's autograder zip for an assignment")
+    p.add_argument("assignment")
+    p.add_argument("--out", help="the zip to write (default: build/gradescope-<assignment>.zip)")
+    p.set_defaults(func=gradescope_cmd)
     commands.add_parser("data", help="fetch MNIST and FashionMNIST (see `kit data --help`)")
     commands.add_parser("test", help="run the test suite (pytest options pass through)")
     commands.add_parser("grade", help="grade one notebook with pytest (see `kit grade --help`)")

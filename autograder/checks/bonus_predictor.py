@@ -157,7 +157,7 @@ def bonus_regressor(BonusRegressor, n_features: int = 3, n_rows: int = 5) -> Non
         out = model(X)
     expect_tensor(out, f"model(X) for X of shape {(n_rows, n_features)}", dtype=torch.float32, shape=(n_rows, 1))
     with torch.no_grad():
-        expect_close(out, linear(X), "model(X)", hint="forward should return self.linear(X)")
+        expect_close(out, linear(X), "model(X)", hint="forward should pass X through the model's linear layer, and nothing else")
 
 
 def train_model(train_model, BonusRegressor, epochs: int = 60, seed: int = 4) -> None:
