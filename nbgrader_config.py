@@ -31,6 +31,11 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "*.pt"
 c.Execute.timeout = settings.CELL_TIMEOUT
 c.Execute.kernel_name = settings.KERNEL_NAME
 c.Execute.interrupt_on_timeout = True
+# Student code is untrusted: every kernel runs in the kit's sandbox (no network, read-only
+# system, the course's secrets hidden, an unprivileged user, resource limits). See
+# autograder/grader/sandbox.py; KIT_SANDBOX=0 turns it off.
+c.Execute.kernel_manager_class = "autograder.grader.sandbox.SandboxedKernelManager"
+c.Sandbox.course_root = COURSE_ROOT
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 c.OverwriteKernelspec.enabled = True
@@ -51,6 +56,17 @@ c.Autograde.sanitize_preprocessors = [
     "autograder.course.preprocessors.RestoreMissingCells",
     "nbgrader.preprocessors.OverwriteKernelspec",
     "nbgrader.preprocessors.OverwriteCells",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+
+# Execute with the kit's output cap (a submission printing gigabytes cannot fill memory).
+c.Autograde.autograde_preprocessors = [
+    "autograder.course.preprocessors.SafeExecute",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 

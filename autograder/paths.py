@@ -30,8 +30,11 @@ def data_root(start: str | os.PathLike | None = None) -> Path:
     here = Path(start or os.getcwd()).resolve()
     for folder in (here, *here.parents):
         candidate = folder / "data"
-        if (candidate / MARKER).is_file():
-            return candidate
+        try:
+            if (candidate / MARKER).is_file():
+                return candidate
+        except OSError:  # a folder we may not look into (a sandbox hides the course around us)
+            continue
     fallback = REPO_ROOT / "data"
     if (fallback / MARKER).is_file():
         return fallback

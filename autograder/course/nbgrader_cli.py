@@ -36,9 +36,12 @@ def nbgrader(course: Path, *args: str, check: bool = True, timeout: float | None
     result = subprocess.run(command, cwd=course, env=environment(env), capture_output=True, text=True,
                             timeout=timeout, stdin=subprocess.DEVNULL)
     if check and result.returncode != 0:
+        log = result.stderr
+        first = log.find("Traceback")
+        detail = log[first:first + 6000] + "\n...\n" if first >= 0 else ""
         raise NbgraderError(
             f"`nbgrader {' '.join(args)}` failed in {course} (exit {result.returncode}).\n"
-            f"{result.stdout[-4000:]}{result.stderr[-8000:]}"
+            f"{result.stdout[-3000:]}{detail}{log[-5000:]}"
         )
     return result
 

@@ -16,10 +16,16 @@ from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
 from nbgrader.api import Gradebook
 from nbgrader.coursedir import CourseDirectory
-from nbgrader.preprocessors import NbGraderPreprocessor
+from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Unicode
 
 from autograder.grader.cells import HIDDEN_BEGIN, grade_id, restore_missing, strip_hidden
+from autograder.grader.execute import OutputCap
+
+
+class SafeExecute(OutputCap, Execute):
+    """nbgrader's ``Execute`` with the kit's output cap (a cell's output beyond a few MB is
+    dropped); the sandbox comes from ``Execute.kernel_manager_class`` in the config."""
 
 
 class RestoreMissingCells(NbGraderPreprocessor):

@@ -22,9 +22,40 @@ from nbformat import NotebookNode
 
 from autograder import settings
 from autograder.grader.cells import grade_id, is_grade, is_hidden, nbgrader_meta
-from autograder.paths import data_root
+from autograder.grader.sandbox import SandboxedKernelManager
+from autograder.paths import REPO_ROOT, data_root
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+MAX_OUTPUT_BYTES = int(os.environ.get("KIT_MAX_OUTPUT_MB", "2")) * 1024 * 1024
+
+
+class OutputCap:
+    """A notebook-client mixin that keeps at most ``MAX_OUTPUT_BYTES`` of output per cell.
+
+    A submission that prints gigabytes would otherwise fill the grader's memory and the
+    graded notebook; past the cap the rest of the cell's output is dropped, with one notice.
+    """
+
+    def output(self, outs, msg, display_id, cell_index):
+        sizes = self.__dict__.setdefault("_kit_output_sizes", {})
+        content = msg.get("content", {})
+        size = len(content.get("text", "")) + sum(len(str(v)) for v in content.get("data", {}).values())
+        before = sizes.get(cell_index, 0)
+        sizes[cell_index] = before + size
+        if before + size <= MAX_OUTPUT_BYTES:
+            return super().output(outs, msg, display_id, cell_index)
+        if before <= MAX_OUTPUT_BYTES:
+            notice = nbformat.v4.new_output(
+                "stream", name="stdout", text=f"\n[output truncated: the cell printed more than {MAX_OUTPUT_BYTES // 2**20} MB]\n")
+            outs.append(notice)
+            return notice
+        return None
+
+
+class CappedNotebookClient(OutputCap, NotebookClient):
+    """nbclient's client with the output cap."""
 
 
 @dataclass
@@ -63,13 +94,15 @@ class Execution:
                 if item.suffix != ".ipynb" and item.is_file():
                     shutil.copy2(item, self._scratch)
         env = dict(os.environ, KIT_DATA_ROOT=str(data_root()), NBGRADER_EXECUTION="autograde")
-        self._client = NotebookClient(
+        self._client = CappedNotebookClient(
             self.nb, timeout=self.cell_timeout, kernel_name=settings.KERNEL_NAME, allow_errors=True,
             interrupt_on_timeout=True, record_timing=False,
             error_on_timeout={"ename": "CellTimeoutError", "evalue": f"the cell ran past {self.cell_timeout} s",
                               "traceback": [f"CellTimeoutError: the cell ran past {self.cell_timeout} s"]},
             resources={"metadata": {"path": self._scratch}},
+            kernel_manager_class=SandboxedKernelManager,
         )
+        self._client.config.Sandbox.course_root = str(REPO_ROOT)
         self._kernel = self._client.setup_kernel(env=env, cwd=self._scratch)
         self._kernel.__enter__()
         self._started = time.monotonic()
