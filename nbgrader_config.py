@@ -23,7 +23,10 @@ c.CourseDirectory.solution_directory = "solutions"
 c.CourseDirectory.db_url = os.environ.get("KIT_DB_URL", "sqlite:///" + os.path.join(COURSE_ROOT, "gradebook.db"))
 # Where release_assignment puts assignments and students submit (nbgrader's default: /srv/nbgrader/exchange).
 c.Exchange.root = os.environ.get("KIT_EXCHANGE", "/srv/nbgrader/exchange")
-c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "*.pt", "*.pth", "MNIST", "FashionMNIST"]
+# Files a notebook writes when it runs (models, the fashion image folder) never travel
+# from source/ into release/ or over a submission.
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "*.pt", "*.pth", "MNIST", "FashionMNIST",
+                            "fashion_images"]
 
 # --- executing notebooks ------------------------------------------------------------
 # CPU training cells run for tens of seconds on a laptop: 30 s (nbgrader's default)

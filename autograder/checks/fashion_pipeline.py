@@ -30,7 +30,7 @@ import numpy as np
 import torch
 import torchvision
 from PIL import Image
-from torch.utils.data import DataLoader, Dataset, Subset, TensorDataset
+from torch.utils.data import BatchSampler, DataLoader, Dataset, RandomSampler, Subset, TensorDataset
 from torchvision import transforms
 
 from autograder.asserts import call, describe, expect_close, expect_float, expect_tensor, expect_type, quietly
@@ -100,6 +100,17 @@ class CountingLoader(DataLoader):
     def __iter__(self):
         self.passes += 1
         return super().__iter__()
+
+
+def batch_loader(images: torch.Tensor, labels: torch.Tensor, batches) -> CountingLoader:
+    """A :class:`CountingLoader` over ``TensorDataset(images, labels)`` whose batches are the index lists ``batches``
+    (a list, or a ``BatchSampler``); each batch is gathered in one indexing operation, not sample by sample."""
+    return CountingLoader(TensorDataset(images, labels), sampler=batches, batch_size=None)
+
+
+def shuffled_batches(n: int, batch_size: int, seed: int) -> BatchSampler:
+    """Shuffled batches of ``batch_size`` indices (the last one smaller), as ``DataLoader(shuffle=True)`` draws them."""
+    return BatchSampler(RandomSampler(range(n), generator=torch.Generator().manual_seed(seed)), batch_size, drop_last=False)
 
 
 def exact_mean_std(images: torch.Tensor) -> tuple[float, float]:
@@ -189,7 +200,7 @@ def _iterate(loader, name: str) -> list:
 
 
 def _unpack(result, count: int, call_text: str, names: str):
-    expect_type(result, tuple, call_text, hint=f"return {names}")
+    expect_type(result, (tuple, list), call_text, hint=f"return {names}")
     assert len(result) == count, f"{call_text} should return {count} values ({names}), but returned {len(result)}."
     return result
 
@@ -254,7 +265,7 @@ def get_fashion_datasets(get_fashion_datasets, root=None) -> None:
                    indices_train=[0, 1, 12_345, N_TRAIN - 1], indices_test=[0, 4_321, N_TEST - 1])
 
 
-def check_order(loader, n: int, batch_size: int, name: str) -> list[list[int]]:
+def check_order(loader, n: int, batch_size: int, name: str) -> list[int]:
     """Iterate ``loader`` over an :class:`IndexDataset` of ``n``; check the batch sizes; return the order."""
     batches = _iterate(loader, name)
     sizes = [len(labels) for _, labels in batches]
@@ -316,10 +327,9 @@ def make_loaders(make_loaders, root=None, batch_size: int | None = None, n_train
         f"len(train_loader) should be {math.ceil(N_TRAIN / size)} batches, but found {len(train_loader)}.")
     batches = _iterate(test_loader, "test_loader")
     last = N_TEST % size or size
-    expect_shape_text = f"({last}, 1, 28, 28)"
     assert tuple(batches[-1][0].shape) == (last, 1, 28, 28), (
-        f"the last test batch should have shape {expect_shape_text}: {N_TEST:,} = {N_TEST // size} x {size} + {N_TEST % size}; "
-        f"found {tuple(batches[-1][0].shape)}.")
+        f"the last test batch should have shape {(last, 1, 28, 28)}, since {N_TEST:,} = {N_TEST // size} x {size} + "
+        f"{N_TEST % size}; found {tuple(batches[-1][0].shape)}.\nHint: keep the last, smaller batch (drop_last=False).")
     check_loaders(make_loaders, n_train, n_test, batch_size)
 
 
@@ -428,12 +438,12 @@ def channel_mean_std(channel_mean_std, root=None) -> None:
     ``1e-3`` and the exact values within ``1e-4``, in one pass; and exact within ``1e-4`` on 4,000 images
     sorted by class in batches of uneven sizes, where the average of per-batch stds is far off."""
     X, y = reference_tensors(True, root)
-    loader = CountingLoader(TensorDataset(X, y), batch_size=64, shuffle=True, generator=torch.Generator().manual_seed(0))
+    loader = batch_loader(X, y, shuffled_batches(len(X), 64, seed=0))
     check_mean_std(channel_mean_std, loader, X, "FashionMNIST's training images", published=True)
     indices = torch.randperm(len(X), generator=torch.Generator().manual_seed(7))[:4000]
-    subset = TensorDataset(X[indices], y[indices])
-    loader = CountingLoader(subset, batch_sampler=sorted_uneven_batches(y[indices], [64, 200, 17, 333, 40]))
-    check_mean_std(channel_mean_std, loader, X[indices], "4,000 images sorted by class, in batches of uneven sizes")
+    images, labels = X[indices], y[indices]
+    loader = batch_loader(images, labels, sorted_uneven_batches(labels, [64, 200, 17, 333, 40]))
+    check_mean_std(channel_mean_std, loader, images, "4,000 images sorted by class, in batches of uneven sizes")
 
 
 def check_preload(preload, dataset, name: str) -> None:
@@ -474,6 +484,20 @@ def _title(ax) -> str:
     return ""
 
 
+def _distinct(values: list[float], tolerance: float = 1e-3) -> int:
+    values = sorted(values)
+    return 1 + sum(b - a > tolerance for a, b in zip(values, values[1:])) if values else 0
+
+
+def _grid_shape(axes: list) -> tuple[int, int]:
+    """(rows, columns) the axes occupy: from their subplot specs, or else from their layout boxes."""
+    specs = [ax.get_subplotspec() for ax in axes]
+    if all(spec is not None for spec in specs):
+        return len({spec.rowspan.start for spec in specs}), len({spec.colspan.start for spec in specs})
+    boxes = [ax.get_position(original=True) for ax in axes]
+    return _distinct([box.y0 for box in boxes]), _distinct([box.x0 for box in boxes])
+
+
 def check_show_batch(show_batch, images: torch.Tensor, labels: torch.Tensor, names: dict, ncols: int | None) -> None:
     """One axes per image, in order, showing that image and titled with its class name, on ``ncols`` columns."""
     import matplotlib.pyplot as plt
@@ -491,8 +515,7 @@ def check_show_batch(show_batch, images: torch.Tensor, labels: torch.Tensor, nam
             f"show_batch with {n} images should draw {n} axes, one image in each, but found {len(shown)} axes "
             f"with an image" + (f" and {len(empty)} titled axes without one" if empty else "") + ".\n"
             "Hint: ax.imshow(image.squeeze(0), cmap='gray') in each; remove the unused axes of the grid (ax.remove()).")
-        cols = len({round(ax.get_position().x0, 3) for ax in shown})
-        rows = len({round(ax.get_position().y0, 3) for ax in shown})
+        rows, cols = _grid_shape(shown)
         want_cols = min(ncols or 8, n)
         assert (cols, rows) == (want_cols, math.ceil(n / want_cols)), (
             f"{n} images with ncols={ncols or 8} should fill a grid of {math.ceil(n / want_cols)} rows and "

@@ -19,7 +19,7 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Unicode
 
-from autograder.grader.cells import HIDDEN_BEGIN, grade_id, restore_missing, strip_hidden
+from autograder.grader.cells import HIDDEN_BEGIN, HIDDEN_FAILED, grade_id, restore_missing, strip_hidden
 from autograder.grader.execute import OutputCap
 
 
@@ -84,10 +84,7 @@ class HideHiddenTests(NbGraderPreprocessor):
     """
 
     placeholder = Unicode("# (hidden tests ran here; their code is not shown)").tag(config=True)
-    failed_message = Unicode(
-        "A hidden test failed. Hidden tests call your functions with inputs you have not "
-        "seen: make sure your code works for any input, not only for this notebook's data."
-    ).tag(config=True)
+    failed_message = Unicode(HIDDEN_FAILED).tag(config=True)
 
     def preprocess_cell(self, cell: NotebookNode, resources: ResourcesDict, index: int) -> tuple[NotebookNode, ResourcesDict]:
         if HIDDEN_BEGIN not in cell.source:

@@ -8,6 +8,10 @@ import nbformat
 from nbformat import NotebookNode
 
 HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+# What a student sees of a failed hidden check, in feedback and in Gradescope's results
+# (the instructor's own table keeps the check's real message).
+HIDDEN_FAILED = ("A hidden test failed. Hidden tests call your functions with inputs you have not seen: "
+                 "make sure your code works for any input, not only for this notebook's data.")
 
 
 def nbgrader_meta(cell: NotebookNode) -> dict:

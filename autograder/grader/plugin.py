@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.grader.cells import grade_id, is_grade, is_hidden, nbgrader_meta
+from autograder.grader.cells import HIDDEN_FAILED, grade_id, is_grade, is_hidden, nbgrader_meta
 from autograder.grader.execute import CheckResult, Execution
 from autograder.grader.submission import GradingError, load
 
@@ -130,7 +130,7 @@ def write_results_json(rows: list[CheckResult], path: Path, state) -> None:
         "name": r.grade_id,
         "score": r.score or 0.0,
         "max_score": r.points,
-        "output": "graded by hand" if r.manual else ("passed" if r.passed else r.message),
+        "output": "passed" if r.passed else (HIDDEN_FAILED if r.hidden else r.message),
         "visibility": "after_published" if r.hidden else "visible",
     } for r in rows if not r.manual]
     results = {"score": sum(t["score"] for t in tests), "tests": tests, "visibility": "visible",

@@ -23,7 +23,8 @@ from autograder.paths import REPO_ROOT
 GENERATED_DIRS = ("release", "solutions", "sample_class/submitted")
 
 
-def _snapshot() -> dict[str, list]:
+def snapshot() -> dict[str, list]:
+    """The fingerprint of every generated notebook in the working tree."""
     found = {}
     for folder in GENERATED_DIRS:
         for path in sorted((REPO_ROOT / folder).rglob("*.ipynb")):
@@ -32,7 +33,7 @@ def _snapshot() -> dict[str, list]:
     return found
 
 
-COMMITTED = _snapshot()
+COMMITTED = snapshot()
 
 
 @pytest.fixture(scope="session")
