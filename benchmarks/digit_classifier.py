@@ -34,21 +34,18 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-import nbformat  # noqa: E402
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
 from autograder.checks import digit_classifier as check  # noqa: E402
-from autograder.course import ensure_datasets  # noqa: E402
+from autograder.course import ensure_datasets, notebooks  # noqa: E402
 
 NOTEBOOK = REPO / "source" / "digit_classifier" / "digits_classification.ipynb"
 SOLUTION_CELLS = ("get_mnist_loaders", "MLP", "train_one_epoch", "evaluate", "training_choices", "predict",
@@ -61,13 +58,7 @@ def load():
 
 def solution_namespace() -> dict:
     """The notebook's setup cell and the instructor's answer cells, executed."""
-    nb = nbformat.read(str(NOTEBOOK), as_version=4)
-    cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c.source for c in nb.cells}
-    namespace: dict = {}
-    exec(cells["setup"].replace('print("data:", DATA_ROOT)', ""), namespace)
-    for grade_id in SOLUTION_CELLS:
-        exec(cells[grade_id], namespace)
-    return namespace
+    return notebooks.solution_namespace(NOTEBOOK, SOLUTION_CELLS)
 
 
 def matmul_shapes(batch: int, sizes: list[int]) -> list[tuple[int, int, int]]:
@@ -159,19 +150,11 @@ def time_to_target(ns: dict, target: float, batch_size: int, gamma: float, max_e
 
 
 def time_autograde() -> None:
-    from autograder.course.grading import grade_class
-    from autograder.course.nbgrader_cli import make_course
+    from autograder.course.grading import time_one_submission
 
-    with tempfile.TemporaryDirectory(prefix="bench-digit-") as tmp:
-        submitted = Path(tmp) / "submitted"
-        shutil.copytree(REPO / "sample_class" / "submitted" / "correct" / "digit_classifier",
-                        submitted / "correct" / "digit_classifier")
-        course = make_course(Path(tmp) / "course", REPO, with_release=True)
-        start = time.perf_counter()
-        run = grade_class(course, submitted, ["digit_classifier"], log=lambda *a: None)
-        total = time.perf_counter() - start
-        print(f"\n4. nbgrader autograde of the correct submission: {run.seconds['digit_classifier']:.1f} s "
-              f"(with generate_assignment: {total:.1f} s; load {load():.1f})")
+    autograde, total = time_one_submission("digit_classifier")
+    print(f"\n4. nbgrader autograde of the correct submission: {autograde:.1f} s "
+          f"(with generate_assignment: {total:.1f} s; load {load():.1f})")
 
 
 def main() -> int:

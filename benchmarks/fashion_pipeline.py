@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
 import sys
 import tempfile
@@ -44,13 +43,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-import nbformat  # noqa: E402
 import pandas as pd  # noqa: E402
 import torch  # noqa: E402
 from torch.utils.data import DataLoader  # noqa: E402
 from torchvision import datasets, transforms  # noqa: E402
 
-from autograder.course import ensure_datasets  # noqa: E402
+from autograder.course import ensure_datasets, notebooks  # noqa: E402
 
 NOTEBOOK = REPO / "source" / "fashion_pipeline" / "datasets_dataloader.ipynb"
 SOLUTION_CELLS = ("LABELS_MAP", "get_fashion_datasets", "make_loaders", "CustomImageDataset", "channel_mean_std",
@@ -63,13 +61,7 @@ def load() -> float:
 
 def solution_namespace() -> dict:
     """The notebook's setup cell and the instructor's answer cells, executed."""
-    nb = nbformat.read(str(NOTEBOOK), as_version=4)
-    cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c.source for c in nb.cells}
-    namespace: dict = {}
-    exec(cells["setup"].replace('print("data:", DATA_ROOT)', ""), namespace)
-    for grade_id in SOLUTION_CELLS:
-        exec(cells[grade_id], namespace)
-    return namespace
+    return notebooks.solution_namespace(NOTEBOOK, SOLUTION_CELLS)
 
 
 def epoch_seconds(loader) -> float:
@@ -100,19 +92,11 @@ def write_png_folder(folder: Path, n: int, root: Path) -> tuple[Path, Path]:
 
 
 def time_autograde() -> None:
-    from autograder.course.grading import grade_class
-    from autograder.course.nbgrader_cli import make_course
+    from autograder.course.grading import time_one_submission
 
-    with tempfile.TemporaryDirectory(prefix="bench-fashion-") as tmp:
-        submitted = Path(tmp) / "submitted"
-        shutil.copytree(REPO / "sample_class" / "submitted" / "correct" / "fashion_pipeline",
-                        submitted / "correct" / "fashion_pipeline")
-        course = make_course(Path(tmp) / "course", REPO, with_release=True)
-        start = time.perf_counter()
-        run = grade_class(course, submitted, ["fashion_pipeline"], log=lambda *a: None)
-        total = time.perf_counter() - start
-        print(f"\n3. nbgrader autograde of the correct submission: {run.seconds['fashion_pipeline']:.1f} s "
-              f"(with generate_assignment: {total:.1f} s; load {load():.1f})")
+    autograde, total = time_one_submission("fashion_pipeline")
+    print(f"\n3. nbgrader autograde of the correct submission: {autograde:.1f} s "
+          f"(with generate_assignment: {total:.1f} s; load {load():.1f})")
 
 
 def main() -> int:

@@ -46,6 +46,22 @@ def grade_class(course: Path, submitted: Path, assignments: list[str], log=print
     return ClassRun(course=course, seconds=seconds, submissions=counts)
 
 
+def time_one_submission(assignment: str, student: str = "correct", repo: Path = REPO_ROOT) -> tuple[float, float]:
+    """Autograde one sample student's ``assignment`` in a throw-away course (for benchmarks).
+
+    Returns ``(autograde seconds, seconds including generate_assignment)``.
+    """
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix=f"bench-{assignment}-") as tmp:
+        submitted = Path(tmp) / "submitted"
+        shutil.copytree(repo / sample_class.FOLDER / "submitted" / student / assignment, submitted / student / assignment)
+        course = make_course(Path(tmp) / "course", repo, with_release=True)
+        start = time.perf_counter()
+        run = grade_class(course, submitted, [assignment], log=lambda *a: None)
+        return run.seconds[assignment], time.perf_counter() - start
+
+
 def grade_sample_class(workdir: Path, assignments: list[str] | None = None, repo: Path = REPO_ROOT,
                        log=print) -> ClassRun:
     """Grade the shipped sample class in a fresh course at ``workdir`` (replaced if present)."""

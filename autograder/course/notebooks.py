@@ -86,3 +86,13 @@ def strip_volatile(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 def has_outputs(nb: nbformat.NotebookNode) -> bool:
     return any(cell.cell_type == "code" and (cell.outputs or cell.execution_count) for cell in nb.cells)
+
+
+def solution_namespace(path: Path, answer_ids: tuple[str, ...], setup_id: str = "setup") -> dict:
+    """The setup cell and the given answer cells of the source notebook at ``path``, executed
+    in a fresh namespace: the instructor's solution as Python objects (for benchmarks)."""
+    cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c.source for c in read(path).cells}
+    namespace: dict = {}
+    for grade_id in (setup_id, *answer_ids):
+        exec(cells[grade_id], namespace)  # noqa: S102 -- the instructor's own notebook
+    return namespace
