@@ -18,11 +18,11 @@ import stat
 import zipfile
 from pathlib import Path
 
+from autograder import PUBLIC_MODULES
 from autograder.course import ASSIGNMENTS
 from autograder.paths import REPO_ROOT
 
-PUBLIC_PACKAGE = ["__init__.py", "paths.py", "asserts.py", "settings.py", "assignments.py", "data.py",
-                  "checks", "grader"]
+PUBLIC_PACKAGE = ["__init__.py", *(m if (REPO_ROOT / "autograder" / m).is_dir() else f"{m}.py" for m in PUBLIC_MODULES)]
 REQUIREMENTS = [
     "torch>=2.2", "torchvision>=0.17", "numpy>=1.26", "pandas>=2.1", "scikit-learn>=1.3", "matplotlib>=3.8",
     "seaborn>=0.13", "tqdm>=4.66", "pillow>=10", "jupyterlab>=4.0,<5", "notebook>=7.0,<8", "ipykernel>=6.25",

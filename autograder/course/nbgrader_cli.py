@@ -19,7 +19,7 @@ class NbgraderError(RuntimeError):
 
 def environment(extra: dict[str, str] | None = None) -> dict[str, str]:
     """The environment for nbgrader: the venv's ``bin`` first on PATH (nbgrader shells
-    out to ``alembic``), the kit importable, one torch thread per kernel."""
+    out to ``alembic``) and the kit importable."""
     env = dict(os.environ)
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
