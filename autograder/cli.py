@@ -7,6 +7,8 @@
     ./kit grade NOTEBOOK   grade one notebook with pytest: a per-check table, exit 1 on any failure
     ./kit bundle [OUT]     write the student bundle (release, data, public checks, self-check)
     ./kit gradescope ID    build Gradescope's autograder zip for assignment ID
+    ./kit lab instructor [--course DIR]   JupyterLab on the course, with formgrader and create-assignment
+    ./kit lab student [FOLDER]            JupyterLab on the student bundle (or release/), with Validate
 """
 
 from __future__ import annotations
@@ -110,6 +112,19 @@ def gradescope_cmd(args: argparse.Namespace) -> int:
     return 0
 
 
+def lab_cmd(args: argparse.Namespace) -> int:
+    from autograder.course import lab
+
+    if args.mode == "instructor" and args.folder:
+        print("kit lab instructor: give the course with --course DIR, not as a folder argument.", file=sys.stderr)
+        return 2
+    if args.mode == "student" and args.course:
+        print("kit lab student: --course is for instructors; give the student folder as `kit lab student FOLDER`.",
+              file=sys.stderr)
+        return 2
+    return lab.main(args.mode, args.course or args.folder, args.port, not args.no_browser)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     os.environ.setdefault("PYTHONWARNINGS", "ignore::DeprecationWarning")
@@ -131,6 +146,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("assignment")
     p.add_argument("--out", help="the zip to write (default: build/gradescope-<assignment>.zip)")
     p.set_defaults(func=gradescope_cmd)
+    p = commands.add_parser("lab", help="open the course in JupyterLab, as an instructor or as a student")
+    p.add_argument("mode", choices=["instructor", "student"])
+    p.add_argument("folder", nargs="?", help="student: the student bundle (default build/student-bundle, built if "
+                   "missing) or release/")
+    p.add_argument("--course", help="instructor: the course root (default: this repository), e.g. build/sample-course")
+    p.add_argument("--port", type=int, help="the port to serve on (default: JupyterLab's, 8888 or the next free one)")
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser; print the URL only")
+    p.set_defaults(func=lab_cmd)
     commands.add_parser("data", help="fetch MNIST and FashionMNIST (see `kit data --help`)")
     commands.add_parser("test", help="run the test suite (pytest options pass through)")
     commands.add_parser("grade", help="grade one notebook with pytest (see `kit grade --help`)")
