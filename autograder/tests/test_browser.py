@@ -24,7 +24,7 @@ import nbformat
 import pytest
 
 from autograder.course import ASSIGNMENTS, lab
-from autograder.grader.cells import HIDDEN_BEGIN, grade_id, is_hidden, nbgrader_meta
+from autograder.grader.cells import HIDDEN_BEGIN, HIDDEN_END, grade_id, is_hidden, nbgrader_meta
 from autograder.paths import REPO_ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -225,5 +225,133 @@ def test_student_runs_fills_in_and_validates(page, tmp_path):
         dialog.locator(".jp-mod-accept").click()
         saved = nbformat.read(folder / "release" / assignment / notebook, as_version=4)
         assert saved.cells[index["to_tensors"]].source.strip() == solved(source["to_tensors"]).strip()
+    finally:
+        server.stop()
+
+
+# --- the instructor ---------------------------------------------------------------------
+
+def hidden_region(source: str) -> list[str]:
+    """The code lines between a cell's hidden-test markers."""
+    lines, inside = [], False
+    for line in source.split("\n"):
+        if HIDDEN_BEGIN in line or HIDDEN_END in line:
+            inside = HIDDEN_BEGIN in line
+        elif inside and line.strip():
+            lines.append(line)
+    return lines
+
+
+WRITTEN = ("bonus_predictor", "written_answer")  # the manually graded cell the instructor grades in the browser
+
+
+def test_instructor_grades_by_hand_and_sends_feedback(page, tmp_path, main_job):
+    from nbgrader.api import Gradebook
+
+    steps = Steps("instructor")
+    course = tmp_path / "course"
+    shutil.copytree(main_job.course, course, symlinks=True)
+    shutil.rmtree(course / "feedback", ignore_errors=True)  # generated again below, from the browser
+    db_url = f"sqlite:///{course / 'gradebook.db'}"
+    with Gradebook(db_url) as gb:
+        submissions = {a.name: sorted(s.student_id for s in a.submissions) for a in gb.assignments}
+    assert set(submissions) == set(ASSIGNMENTS) and all(submissions.values()), submissions
+    assignment, grade_cell = WRITTEN
+    notebook = Path(ASSIGNMENTS[assignment]).stem
+    student = "correct" if "correct" in submissions[assignment] else submissions[assignment][0]
+    with Gradebook(db_url) as gb:
+        graded = gb.find_submission_notebook(notebook, assignment, student)
+        submission_id, auto_before = graded.id, graded.score
+        assert gb.find_grade(grade_cell, notebook, assignment, student).manual_score is None
+
+    setup = lab.prepare("instructor", course, config_dir=tmp_path / "jupyter")
+    for variable in ("KIT_DB_URL", "KIT_EXCHANGE"):  # this copy's own gradebook, whatever the shell says
+        setup.env.pop(variable, None)
+    server = serve(setup, steps)
+    try:
+        # JupyterLab on the course; Nbgrader -> Formgrader opens the formgrader in a tab.
+        page.goto(server.lab_url())
+        page.locator(".jp-LauncherCard, .jp-Launcher").first.wait_for()
+        page.locator(".lm-MenuBar-itemLabel", has_text=re.compile("^Nbgrader$")).click()
+        entries = page.locator(".lm-Menu-itemLabel").all_inner_texts()
+        assert "Formgrader" in entries and any("Course" in e for e in entries), entries
+        page.locator(".lm-Menu-itemLabel", has_text=re.compile("^Formgrader$")).click()
+        frame = page.frame_locator("iframe[src*='formgrader']")
+
+        # Manage Assignments: the three assignments, each with its number of submissions.
+        for name, students in submissions.items():
+            row = frame.locator("tbody tr", has_text=name).first
+            row.locator(".num-submissions", has_text=str(len(students))).wait_for()
+        steps.shot(page, "formgrader-assignments")
+
+        # Its submissions, one row per student.
+        frame.locator("tbody tr", has_text=assignment).first.locator(".num-submissions a").click()
+        for name in submissions[assignment]:
+            frame.locator("tbody tr", has_text=name).first.wait_for()
+        steps.shot(page, "formgrader-submissions")
+
+        # Manual Grading -> assignment -> notebook -> the student's submission: the written answer, graded by hand.
+        frame.locator("a[href$='/formgrader/gradebook']", has_text="Manual Grading").first.click()
+        frame.locator(f"a[href$='/formgrader/gradebook/{assignment}']").click()
+        frame.locator(f"a[href$='/formgrader/gradebook/{assignment}/{notebook}']").click()
+        frame.locator(f"a[href$='/formgrader/submissions/{submission_id}']").first.click()
+        score = frame.locator(f"input.score#{grade_cell}")
+        score.wait_for()
+        # The page fetches the grades and comments after it renders; typing before they arrive is overwritten.
+        grading = next(f for f in page.frames if f"/formgrader/submissions/{submission_id}" in f.url)
+        grading.wait_for_function("() => formgrader.grades.loaded && formgrader.comments.loaded")
+        comment_text = "Good reading of the weights; name one concrete check for bias next time."
+        score.fill("2")
+        score.press("Tab")
+        comment = frame.locator(f"textarea#{grade_cell}-comment")
+        comment.fill(comment_text)
+        comment.press("Tab")
+        score.evaluate("e => e.scrollIntoView({block: 'center'})")
+        deadline = time.monotonic() + TIMEOUT_MS / 1000
+        while True:  # formgrader saves on blur, asynchronously
+            with Gradebook(db_url) as gb:
+                grade = gb.find_grade(grade_cell, notebook, assignment, student)
+                saved_comment = gb.find_comment(grade_cell, notebook, assignment, student).manual_comment
+                manual, total = grade.manual_score, gb.find_submission_notebook(notebook, assignment, student).score
+            if manual is not None and saved_comment == comment_text or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        steps.shot(page, "manual-grade")
+        assert manual == 2 and saved_comment == comment_text, (manual, saved_comment)
+        assert total == pytest.approx(auto_before + 2)
+
+        # Manage Assignments -> Generate Feedback, then the student's feedback page in the browser.
+        frame.locator("a[href$='/formgrader/gradebook']", has_text="Manual Grading").first.click()  # the breadcrumb
+        frame.locator("a[href$='/formgrader/manage_assignments']").first.click()
+        frame.locator("tbody tr", has_text=assignment).first.locator(".generate-feedback a").click()
+        frame.get_by_text(f"Successfully generated feedback of '{assignment}'.").wait_for()
+        steps.shot(page, "feedback-generated")
+        html_path = course / "feedback" / student / assignment / f"{notebook}.html"
+        assert html_path.is_file(), f"formgrader wrote no feedback at {html_path}"
+        page.goto(f"{server.url}/files/feedback/{student}/{assignment}/{notebook}.html?token={server.token}")
+        body = page.locator("body")
+        body.get_by_text(comment_text).wait_for()
+        text = body.text_content()
+        with Gradebook(db_url) as gb:
+            graded = gb.find_submission_notebook(notebook, assignment, student)
+            cells = {g.name: (g.score, g.max_score) for g in graded.grades}
+            max_total = graded.max_score
+        assert re.search(rf"Score:\s*{total:.1f}\s*/\s*{max_total:.1f}", text), "the total is not in the feedback"
+        for name, (got, out_of) in cells.items():  # every grade cell's score, the hidden ones and the manual one too
+            assert re.search(rf"{name}\s*Score:\s*{got:.1f}\s*/\s*{out_of:.1f}", text) or (
+                name == grade_cell and re.search(rf"answer\s*Score:\s*{got:.1f}\s*/\s*{out_of:.1f}", text)), name
+        assert cells[grade_cell][0] == 2
+        # No hidden test: not one line of the source's hidden regions (compared without whitespace), and
+        # each hidden cell says only whether its tests passed.
+        source = nbformat.read(REPO_ROOT / "source" / assignment / f"{notebook}.ipynb", as_version=4)
+        squeezed = re.sub(r"\s+", "", text)
+        hidden_lines = [line for c in source.cells for line in hidden_region(c.source)]
+        assert hidden_lines and "autograder.hidden" in "".join(hidden_lines)
+        for line in hidden_lines:
+            assert re.sub(r"\s+", "", line) not in squeezed, f"a hidden test's code is in the feedback: {line}"
+        assert text.count("Hidden tests passed.") + text.count("A hidden test failed") == sum(
+            name.endswith("_hidden") for name in cells)
+        page.get_by_text(comment_text).scroll_into_view_if_needed()
+        steps.shot(page, "feedback")
     finally:
         server.stop()
