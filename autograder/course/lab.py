@@ -143,7 +143,12 @@ def prepare(mode: str, folder: Path | None = None, config_dir: Path | None = Non
         (config_dir / "nbgrader_config.py").write_text(STUDENT_CONFIG)
     elif (config_dir / "nbgrader_config.py").exists():
         (config_dir / "nbgrader_config.py").unlink()
+    extra = {}
+    if mode == "student" and (root / "autograder").is_dir():
+        # The bundle's own public package comes first, as on a student's machine: its checks, no hidden ones.
+        extra["PYTHONPATH"] = str(root)
     setup.env = environment({
+        **extra,
         "JUPYTER_CONFIG_DIR": str(config_dir),
         "JUPYTER_RUNTIME_DIR": str(config_dir / "runtime"),
         "JUPYTERLAB_SETTINGS_DIR": str(config_dir / "lab" / "user-settings"),

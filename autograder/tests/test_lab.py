@@ -76,3 +76,16 @@ def test_kit_lab_says_what_to_do_on_bad_input(tmp_path):
     result = subprocess.run([sys.executable, "-m", "autograder.cli", "lab", "student", str(REPO_ROOT)],
                             cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 2 and "./kit lab student" in result.stderr
+
+
+def test_student_lab_on_the_bundle_runs_the_bundles_checks(tmp_path):
+    from autograder.course.bundle import write_student_bundle
+
+    bundle = write_student_bundle(tmp_path / "bundle")
+    setup = lab.prepare("student", bundle, config_dir=tmp_path / "jupyter")
+    assert not (tmp_path / "jupyter" / "nbgrader_config.py").exists()  # the bundle's own config serves Validate
+    probe = "import autograder.checks.bonus_predictor as c; print(c.__file__)"
+    result = subprocess.run([sys.executable, "-c", probe], env=setup.env, cwd=bundle / "release", capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().startswith(str(bundle)), result.stdout
