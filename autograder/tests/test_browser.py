@@ -265,8 +265,9 @@ def test_instructor_grades_by_hand_and_sends_feedback(page, tmp_path, main_job):
         assert gb.find_grade(grade_cell, notebook, assignment, student).manual_score is None
 
     setup = lab.prepare("instructor", course, config_dir=tmp_path / "jupyter")
-    for variable in ("KIT_DB_URL", "KIT_EXCHANGE"):  # this copy's own gradebook, whatever the shell says
-        setup.env.pop(variable, None)
+    setup.env.pop("KIT_DB_URL", None)  # this copy's own gradebook, whatever the shell says
+    setup.env["KIT_EXCHANGE"] = str(tmp_path / "exchange")  # an exchange of its own, so formgrader has one
+    (tmp_path / "exchange").mkdir()
     server = serve(setup, steps)
     try:
         # JupyterLab on the course; Nbgrader -> Formgrader opens the formgrader in a tab.
