@@ -7,6 +7,8 @@
     ./kit grade NOTEBOOK   grade one notebook with pytest: a per-check table, exit 1 on any failure
     ./kit bundle [OUT]     write the student bundle (release, data, public checks, self-check)
     ./kit gradescope ID    build Gradescope's autograder zip for assignment ID
+    ./kit autograde [ID ...] [--course DIR] [--workers N] [--db URL] [--scheduler ADDR|local] [--force]
+                           autograde a whole class in parallel (local cores or a Dask cluster), resumable
     ./kit lab instructor [--course DIR]   JupyterLab on the course, with formgrader and create-assignment
     ./kit lab student [FOLDER]            JupyterLab on the student bundle (or release/), with Validate
 """
@@ -94,7 +96,14 @@ def grade_cmd(rest: list[str]) -> int:
     return grade_main(rest)
 
 
-PASS_THROUGH = {"data": data_cmd, "test": test_cmd, "grade": grade_cmd}
+def autograde_cmd(rest: list[str]) -> int:
+    """Autograde a class in parallel (``kit autograde --help``)."""
+    from autograder.course.parallel import main as autograde_main
+
+    return autograde_main(rest)
+
+
+PASS_THROUGH = {"data": data_cmd, "test": test_cmd, "grade": grade_cmd, "autograde": autograde_cmd}
 
 
 def bundle_cmd(args: argparse.Namespace) -> int:
@@ -157,6 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("data", help="fetch MNIST and FashionMNIST (see `kit data --help`)")
     commands.add_parser("test", help="run the test suite (pytest options pass through)")
     commands.add_parser("grade", help="grade one notebook with pytest (see `kit grade --help`)")
+    commands.add_parser("autograde", help="autograde a class in parallel (see `kit autograde --help`)")
     args = parser.parse_args(argv)
     return args.func(args)
 

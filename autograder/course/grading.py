@@ -7,8 +7,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.course import ASSIGNMENTS, sample_class
-from autograder.course.nbgrader_cli import make_course, nbgrader
+from autograder.course import ASSIGNMENTS, parallel, sample_class
+from autograder.course.nbgrader_cli import NbgraderError, make_course, nbgrader
 from autograder.paths import REPO_ROOT
 
 
@@ -21,12 +21,16 @@ class ClassRun:
     submissions: dict[str, int]
 
 
-def grade_class(course: Path, submitted: Path, assignments: list[str], log=print) -> ClassRun:
+def grade_class(course: Path, submitted: Path, assignments: list[str], log=print, serial: bool = False,
+                workers: int | None = None) -> ClassRun:
     """Copy ``submitted/<student>/<assignment>/`` into ``course`` and autograde every assignment.
 
     ``generate_assignment`` runs first, so the course's gradebook knows the
-    assignments; ``autograde`` then grades every student in one process per
-    assignment, as an instructor would.
+    assignments.  With ``serial``, ``nbgrader autograde`` then grades every student
+    in one process per assignment, as an instructor would; otherwise the kit's
+    parallel grader (:mod:`autograder.course.parallel`) runs the same ``nbgrader
+    autograde`` per submission on ``workers`` cores (default: all), with the same
+    gradebook as a result (a test compares them cell by cell).
     """
     seconds, counts = {}, {}
     for student_dir in sorted(p for p in submitted.iterdir() if p.is_dir()):
@@ -41,7 +45,12 @@ def grade_class(course: Path, submitted: Path, assignments: list[str], log=print
         counts[assignment] = sum(1 for _ in (course / "submitted").glob(f"*/{assignment}"))
         log(f"autograding {assignment}: {counts[assignment]} submissions")
         start = time.perf_counter()
-        nbgrader(course, "autograde", assignment, "--force")
+        if serial:
+            nbgrader(course, "autograde", assignment, "--force")
+        else:
+            summary = parallel.autograde(course, [assignment], workers=workers, force=True, progress=False, log=log)
+            if summary.failed:
+                raise NbgraderError(f"autograding {assignment} failed:\n{summary.table()}")
         seconds[assignment] = time.perf_counter() - start
     return ClassRun(course=course, seconds=seconds, submissions=counts)
 
@@ -58,7 +67,7 @@ def time_one_submission(assignment: str, student: str = "correct", repo: Path = 
         shutil.copytree(repo / sample_class.FOLDER / "submitted" / student / assignment, submitted / student / assignment)
         course = make_course(Path(tmp) / "course", repo, with_release=True)
         start = time.perf_counter()
-        run = grade_class(course, submitted, [assignment], log=lambda *a: None)
+        run = grade_class(course, submitted, [assignment], log=lambda *a: None, serial=True)
         return run.seconds[assignment], time.perf_counter() - start
 
 
