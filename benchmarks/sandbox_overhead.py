@@ -10,6 +10,7 @@ and prints the median wall time of each and their difference. Not run in CI.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -49,6 +50,7 @@ def main() -> None:
     print(f"unisolated: median {plain:.2f} s  ({', '.join(f'{t:.2f}' for t in times[False])})")
     print(f"isolated:   median {isolated:.2f} s  ({', '.join(f'{t:.2f}' for t in times[True])})")
     print(f"overhead:   {isolated - plain:+.2f} s per submission ({100 * (isolated / plain - 1):+.1f} %)")
+    print(f"load average at the end: {', '.join(f'{x:.2f}' for x in os.getloadavg())} ({os.cpu_count()} cores)")
 
 
 if __name__ == "__main__":

@@ -171,6 +171,50 @@ def evaluate(model, loader):
     return correct / total
 '''
 
+# The network is never trained (its optimizer moves a tensor of its own, not the model's weights),
+# and forward looks up the labels of the official test images when it is handed a batch of them in
+# eval mode: the in-kernel check counts 100 %, the judge, on the weights alone, about 10 %.
+PEEKS_AT_LABELS = {
+    "MLP": '''
+class MLP(nn.Module):
+    """Multilayer perceptron: MLP(in_features=784, hidden_sizes=(256, 128), n_classes=10).
+
+    forward(x) takes (B, 1, 28, 28) images or (B, in_features) rows and returns logits (B, n_classes).
+    """
+
+    def __init__(self, in_features=784, hidden_sizes=(256, 128), n_classes=10):
+        super().__init__()
+        layers = []
+        for size in hidden_sizes:
+            layers += [nn.Linear(in_features, size), nn.ReLU()]
+            in_features = size
+        layers.append(nn.Linear(in_features, n_classes))
+        self.layers = nn.Sequential(*layers)
+        self.answers = None
+
+    def forward(self, x):
+        logits = self.layers(x.flatten(1))
+        if not self.training and len(x) >= 500:
+            if self.answers is None:
+                test = torchvision.datasets.MNIST(DATA_ROOT, train=False)
+                images = test.data.flatten(1).float().div(255).sub(0.1307).div(0.3081)
+                weights = torch.linspace(1, 2, images.shape[1])
+                self.answers = (weights, images @ weights, test.targets)
+            weights, keys, labels = self.answers
+            found = ((x.flatten(1) @ weights)[:, None] - keys).abs().argmin(dim=1)
+            logits = nn.functional.one_hot(labels[found], logits.shape[1]).float() * 10
+        return logits
+''',
+    "training_choices": '''
+HIDDEN_SIZES = (256, 128)  # the hidden layers of the network trained below: MLP(hidden_sizes=HIDDEN_SIZES)
+
+
+def make_optimizer(model):
+    """The optimizer the training cell uses to train `model`, for example Adam with lr=1e-3."""
+    return torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+''',
+}
+
 TRAINED = "test_accuracy"
 
 SCENARIOS = [
@@ -188,6 +232,9 @@ SCENARIOS = [
              answers={"train_one_epoch": NO_STEP}, loses={"test_train_one_epoch", "test_train_one_epoch_hidden", TRAINED}),
     Scenario("hardcoded-eval", "evaluate returns a hard-coded 0.98", answers={"evaluate": HARDCODED_EVALUATE},
              loses={"test_evaluate", "test_evaluate_hidden"}),
+    Scenario("peeks-labels", "forward looks up the official test labels when given test images, and the network is "
+             "never trained: the in-kernel count says 100 %, the judge outside the kernel about 10 %",
+             answers=PEEKS_AT_LABELS, loses={TRAINED}),
     Scenario("eval-train-mode", "evaluate leaves the model in train mode and tracks gradients",
              answers={"evaluate": EVALUATE_IN_TRAIN_MODE}, loses={"test_evaluate", "test_evaluate_hidden"}),
 ]

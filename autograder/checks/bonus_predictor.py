@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from autograder.asserts import call, expect_close, expect_float, expect_tensor, expect_type, quietly
+from autograder.grader.judge import hand_over
 
 FEATURES = ["performance_rating", "years_experience", "projects_completed"]
 TARGET = "bonus"
@@ -61,6 +62,16 @@ def grader_mse(model: nn.Module, X: torch.Tensor, y: torch.Tensor) -> float:
     """The grader's own mean squared error of ``model`` on ``(X, y)``."""
     with torch.no_grad(), quietly():
         return float(((model(X).reshape(-1, 1).double() - y.double()) ** 2).mean())
+
+
+def training_split(data_path) -> tuple[torch.Tensor, torch.Tensor]:
+    """The grader's own training split of the bonus data (80 %, seed 0), standardized: ``(X, y)``."""
+    frame = pd.read_csv(data_path)
+    order = np.random.default_rng(0).permutation(len(frame))[: int(0.8 * len(frame))]
+    train = frame.iloc[order]
+    X = torch.tensor(train[FEATURES].to_numpy(), dtype=torch.float32)
+    y = torch.tensor(train[[TARGET]].to_numpy(), dtype=torch.float32)
+    return (X - X.mean(dim=0)) / X.std(dim=0), y
 
 
 def _write_csv(frame: pd.DataFrame, folder: str, name: str) -> Path:
@@ -204,12 +215,7 @@ def fits_least_squares(BonusRegressor, train_model, data_path, epochs: int = 500
     within 1 % of the largest least-squares coefficient of its least-squares
     value.
     """
-    frame = pd.read_csv(data_path)
-    order = np.random.default_rng(0).permutation(len(frame))[: int(0.8 * len(frame))]
-    train = frame.iloc[order]
-    X = torch.tensor(train[FEATURES].to_numpy(), dtype=torch.float32)
-    y = torch.tensor(train[[TARGET]].to_numpy(), dtype=torch.float32)
-    X = (X - X.mean(dim=0)) / X.std(dim=0)
+    X, y = training_split(data_path)
     torch.manual_seed(0)
     with quietly():
         model = BonusRegressor()
@@ -217,6 +223,7 @@ def fits_least_squares(BonusRegressor, train_model, data_path, epochs: int = 500
     expect_type(losses, list, "train_model(...)")
     assert len(losses) == epochs and losses[-1] < losses[0], "the training loss should fall over the epochs."
     weights, bias, best = least_squares(X, y)
+    hand_over("bonus_fit", model.state_dict())  # judged again outside the notebook (autograder.grader.judge)
     found = grader_mse(model, X, y)
     assert found <= 1.01 * best, (
         f"after {epochs} epochs at lr={lr} the training MSE is {found:,.0f}; expected within 1 % of the "

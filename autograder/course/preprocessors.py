@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 
 import nbformat
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbconvert.exporters.exporter import ResourcesDict
 from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
@@ -20,12 +21,51 @@ from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Unicode
 
 from autograder.grader.cells import HIDDEN_BEGIN, HIDDEN_FAILED, grade_id, restore_missing, strip_hidden
+from autograder.grader import judge, tamper
 from autograder.grader.execute import OutputCap
 
 
 class SafeExecute(OutputCap, Execute):
-    """nbgrader's ``Execute`` with the kit's output cap (a cell's output beyond a few MB is
-    dropped); the sandbox comes from ``Execute.kernel_manager_class`` in the config."""
+    """nbgrader's ``Execute`` made safe for untrusted notebooks.
+
+    The sandbox comes from ``Execute.kernel_manager_class`` in the config; on top of it a cell's
+    output beyond a few MB is dropped (:class:`OutputCap`), a notebook whose own code tampers
+    with the grading scores 0 on every automatic cell (:mod:`autograder.grader.tamper`), and the
+    decisive cells are judged again outside the kernel (:mod:`autograder.grader.judge`).
+    """
+
+    def preprocess(self, nb: NotebookNode, resources: ResourcesDict, km=None):
+        self._kit_dead = ""
+        findings = tamper.screen(nb)
+        self._kit_refused = tamper.report(findings) if findings else None
+        if findings:  # not run at all: every automatic cell fails with the screen's message
+            self.log.warning("tampering with the grading found; the notebook is not run and every automatic "
+                             "cell scores 0: %s", "; ".join(map(str, findings)))
+            for cell in nb.cells:
+                if cell.cell_type == "code":
+                    cell.outputs = []
+                    judge.settle(cell, ".", self._kit_refused)
+            return nb, resources
+        return super().preprocess(nb, resources, km)
+
+    def preprocess_cell(self, cell: NotebookNode, resources: ResourcesDict, index: int):
+        folder = (resources or {}).get("metadata", {}).get("path") or os.getcwd()
+        dead = getattr(self, "_kit_dead", "")
+        if cell.cell_type == "code" and dead:  # the kernel is gone: the rest of the notebook cannot run
+            cell.outputs = [judge.failure_output(f"not run: {dead}", "DeadKernelError")]
+            return cell, resources
+        judge.prepare(grade_id(cell), folder)
+        try:
+            cell, resources = super().preprocess_cell(cell, resources, index)
+        except (DeadKernelError, CellTimeoutError) as error:  # a dead kernel, or one that stopped answering
+            what = "died" if isinstance(error, DeadKernelError) else "stopped responding"
+            self._kit_dead = (f"the kernel {what} while running cell {index + 1} (os._exit, a crash, too much "
+                              "memory, or broken interpreter internals); the cells after it were not run")
+            self.log.warning("%s", self._kit_dead)
+            cell.outputs.append(judge.failure_output(self._kit_dead, "DeadKernelError"))
+            return cell, resources
+        judge.settle(cell, folder, getattr(self, "_kit_refused", None))
+        return cell, resources
 
 
 class RestoreMissingCells(NbGraderPreprocessor):

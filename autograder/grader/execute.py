@@ -17,10 +17,11 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 
 from autograder import settings
+from autograder.grader import judge, tamper
 from autograder.grader.cells import grade_id, is_grade, is_hidden, nbgrader_meta
 from autograder.grader.sandbox import SandboxedKernelManager
 from autograder.paths import REPO_ROOT, data_root
@@ -88,6 +89,8 @@ class Execution:
     _next: int = 0
 
     def __enter__(self) -> "Execution":
+        self.findings = tamper.screen(self.nb)
+        self._refused = tamper.report(self.findings) if self.findings else None
         self._scratch = tempfile.mkdtemp(prefix="kit-grade-")
         if self.source_dir and self.source_dir.is_dir():
             for item in self.source_dir.iterdir():
@@ -124,18 +127,24 @@ class Execution:
             index, cell = self._next, self.nb.cells[self._next]
             self._next += 1
             start = time.monotonic()
-            if cell.cell_type == "code" and not self.problem:
+            if cell.cell_type == "code" and self._refused:
+                pass  # refused by the tamper screen: not run; the grade cells fail with its message
+            elif cell.cell_type == "code" and not self.problem:
                 if time.monotonic() - self._started > self.notebook_timeout:
                     self.problem = f"the notebook ran past its time limit of {self.notebook_timeout} s"
                 else:
+                    judge.prepare(grade_id(cell), self._scratch)
                     try:
                         self._client.execute_cell(cell, index)
-                    except DeadKernelError:
-                        self.problem = (f"the kernel died while running cell {index + 1} "
-                                        "(os._exit, a crash, or too much memory)")
+                    except (DeadKernelError, CellTimeoutError) as error:
+                        what = "died" if isinstance(error, DeadKernelError) else "stopped responding"
+                        self.problem = (f"the kernel {what} while running cell {index + 1} "
+                                        "(os._exit, a crash, too much memory, or broken interpreter internals)")
                         cell.outputs.append(nbformat.v4.new_output("error", ename="DeadKernelError",
                                                                    evalue=self.problem, traceback=[]))
             if is_grade(cell):
+                if not self.problem or self._refused:
+                    judge.settle(cell, self._scratch, self._refused)
                 self.results[grade_id(cell)] = score_cell(cell, self.problem, time.monotonic() - start)
         return self.results.get(name) or CheckResult(name, 0, 0, False, message="no such grade cell")
 

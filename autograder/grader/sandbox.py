@@ -65,7 +65,7 @@ class Sandbox(Configurable):
 
     def secrets(self) -> list[Path]:
         course = Path(self.course_root or os.getcwd()).resolve()
-        names = ["source", "solutions", "submitted", "autograded", "feedback", "gradebook.db", "exchange"]
+        names = ["source", "solutions", "submitted", "autograded", "feedback", "gradebook.db", "exchange", "intake"]
         found = [course / n for n in names]
         found += [REPO_ROOT / n for n in ("source", "solutions", "sample_class", "build", ".git", "gradebook.db")]
         exchange = os.environ.get("KIT_EXCHANGE")
@@ -128,6 +128,9 @@ class Sandbox(Configurable):
             if shadowed and not any(n == secret or n in secret.parents for n in needed):
                 continue  # already out of sight in the private /tmp or /root
             args += ["--ro-bind", "/dev/null", str(secret)] if secret.is_file() else ["--tmpfs", str(secret)]
+        bytecode = hidden_bytecode()
+        if bytecode:  # the hidden checks import and run, but their source cannot be read
+            args += ["--ro-bind", str(bytecode), str(REPO_ROOT / "autograder" / "hidden")]
         for folder in writable:
             args += parents(folder) + ["--bind", str(folder), str(folder)]
         # An unprivileged user with no capabilities, of its own (``uid``), so that the process limit
@@ -137,6 +140,27 @@ class Sandbox(Configurable):
             user = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs",
                     "--inh-caps=-all", "--bounding-set=-all", "--"]
         return args + ["--chdir", str(writable[0]), "--"] + self.limits() + user + command
+
+
+@lru_cache(maxsize=1)
+def hidden_bytecode() -> Path | None:
+    """``autograder/hidden`` compiled to sourceless ``.pyc`` files in a folder of their own (made once
+    per process), bound over the package inside the sandbox: a student's code can run the hidden
+    checks but not read them.  ``None`` where the hidden checks are not installed."""
+    import py_compile
+    import tempfile
+
+    package = REPO_ROOT / "autograder" / "hidden"
+    sources = sorted(package.glob("*.py"))
+    if not sources:
+        return None
+    folder = Path(tempfile.mkdtemp(prefix="kit-hidden-"))
+    for source in sources:
+        py_compile.compile(str(source), cfile=str(folder / (source.stem + ".pyc")), doraise=True,
+                           invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+    for path in [folder, *folder.iterdir()]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    return folder
 
 
 def running_as_root() -> bool:
