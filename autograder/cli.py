@@ -9,6 +9,7 @@
     ./kit gradescope ID    build Gradescope's autograder zip for assignment ID
     ./kit autograde [ID ...] [--course DIR] [--workers N] [--db URL] [--scheduler ADDR|local] [--force]
                            autograde a whole class in parallel (local cores or a Dask cluster), resumable
+    ./kit intake [ID ...] [--course DIR]   repair mangled submissions (renamed, invalid, duplicated cells), report
     ./kit lab instructor [--course DIR]   JupyterLab on the course, with formgrader and create-assignment
     ./kit lab student [FOLDER]            JupyterLab on the student bundle (or release/), with Validate
 """
@@ -103,7 +104,15 @@ def autograde_cmd(rest: list[str]) -> int:
     return autograde_main(rest)
 
 
-PASS_THROUGH = {"data": data_cmd, "test": test_cmd, "grade": grade_cmd, "autograde": autograde_cmd}
+def intake_cmd(rest: list[str]) -> int:
+    """Repair mangled submissions before a plain ``nbgrader autograde`` (``kit intake --help``)."""
+    from autograder.course.intake import main as intake_main
+
+    return intake_main(rest)
+
+
+PASS_THROUGH = {"data": data_cmd, "test": test_cmd, "grade": grade_cmd, "autograde": autograde_cmd,
+                "intake": intake_cmd}
 
 
 def bundle_cmd(args: argparse.Namespace) -> int:
@@ -167,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("test", help="run the test suite (pytest options pass through)")
     commands.add_parser("grade", help="grade one notebook with pytest (see `kit grade --help`)")
     commands.add_parser("autograde", help="autograde a class in parallel (see `kit autograde --help`)")
+    commands.add_parser("intake", help="repair mangled submissions before nbgrader autograde (see `kit intake --help`)")
     args = parser.parse_args(argv)
     return args.func(args)
 

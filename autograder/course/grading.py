@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.course import ASSIGNMENTS, parallel, sample_class
+from autograder.course import ASSIGNMENTS, intake, parallel, sample_class
 from autograder.course.nbgrader_cli import NbgraderError, make_course, nbgrader
 from autograder.paths import REPO_ROOT
 
@@ -42,6 +42,9 @@ def grade_class(course: Path, submitted: Path, assignments: list[str], log=print
                 shutil.copytree(student_dir / assignment, dest)
     for assignment in assignments:
         nbgrader(course, "generate_assignment", assignment, "--force")
+        for repaired in intake.repair_course(course, assignment):  # mangled notebooks made gradable
+            if repaired.changed:
+                log(repaired.text().rstrip())
         counts[assignment] = sum(1 for _ in (course / "submitted").glob(f"*/{assignment}"))
         log(f"autograding {assignment}: {counts[assignment]} submissions")
         start = time.perf_counter()

@@ -71,46 +71,67 @@ def restore_missing(nb: NotebookNode, order: list[str], reference: dict[str, Not
     return restored
 
 
-def prepare(submission: NotebookNode, reference: NotebookNode) -> tuple[NotebookNode, list[str]]:
-    """The notebook to execute: ``submission`` repaired against ``reference`` as nbgrader autograde does.
+def repair(nb: NotebookNode, reference: NotebookNode) -> list[str]:
+    """Make ``nb``'s nbgrader metadata consistent with ``reference``, in place; return notes.
 
-    Outputs are cleared; of duplicated cells only the last keeps its nbgrader identity; cells
-    unknown to the reference lose it; deleted grade and read-only cells are restored in place;
-    locked cells (tests and read-only cells) take the reference's source, type and metadata.
-    Returns the prepared copy and notes for the report.
+    Of duplicated grade cells only the last keeps its nbgrader identity (its definitions are
+    the ones that count when the notebook runs); cells unknown to the reference lose theirs;
+    every known cell takes the reference's metadata and cell type (a student's answer cell
+    turned into Markdown runs as code again); cell ids are made unique.
     """
-    nb = copy.deepcopy(submission)
     notes: list[str] = []
     ref_cells = {grade_id(c): c for c in reference.cells if grade_id(c)}
     seen: set[str] = set()
     for cell in reversed(nb.cells):
-        if cell.cell_type == "code":
-            cell.outputs, cell.execution_count = [], None
         name = grade_id(cell)
         if name is None:
+            if "nbgrader" in cell.get("metadata", {}):
+                cell.metadata.pop("nbgrader")
             continue
         if name in seen or name not in ref_cells:
             notes.append(f"cell '{name}' is {'duplicated' if name in seen else 'unknown to the assignment'}; "
                          "it runs as an ordinary cell")
             cell.metadata.pop("nbgrader", None)
         seen.add(name)
+    ids: set[str] = set()
+    for index, cell in enumerate(nb.cells):
+        name = grade_id(cell)
+        if name is not None:
+            ref = ref_cells[name]
+            cell.metadata["nbgrader"] = copy.deepcopy(nbgrader_meta(ref))
+            if cell.cell_type != ref.cell_type:
+                notes.append(f"cell '{name}' was changed from {ref.cell_type} to {cell.cell_type}; changed back")
+                nb.cells[index] = cell = _retyped(cell, ref.cell_type)
+        if not cell.get("id") or cell.id in ids:
+            cell.id = nbformat.v4.new_code_cell().id
+        ids.add(cell.id)
+    return notes
+
+
+def prepare(submission: NotebookNode, reference: NotebookNode) -> tuple[NotebookNode, list[str]]:
+    """The notebook to execute: ``submission`` repaired against ``reference`` as nbgrader autograde does.
+
+    Outputs are cleared; the metadata is repaired (:func:`repair`); deleted grade and read-only
+    cells are restored in place; locked cells (tests and read-only cells) take the reference's
+    source, type and metadata.  Returns the prepared copy and notes for the report.
+    """
+    nb = copy.deepcopy(submission)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    notes = repair(nb, reference)
+    ref_cells = {grade_id(c): c for c in reference.cells if grade_id(c)}
     answers = {n for n, c in ref_cells.items() if nbgrader_meta(c).get("solution")}
     order = [grade_id(c) for c in reference.cells if grade_id(c)]
     locked_refs = {n: c for n, c in ref_cells.items() if is_locked(c) or n in answers}
     restore_missing(nb, order, locked_refs, answers, log=notes.append)
     for index, cell in enumerate(nb.cells):
         name = grade_id(cell)
-        if name is None:
-            continue
-        ref = ref_cells[name]
-        if is_locked(ref):
+        if name is not None and is_locked(ref_cells[name]):
+            ref = ref_cells[name]
             if strip_hidden(cell.source) != strip_hidden(ref.source) or cell.cell_type != ref.cell_type:
                 notes.append(f"locked cell '{name}' was changed; the original was restored")
             nb.cells[index] = copy.deepcopy(ref)
-        else:
-            cell.metadata["nbgrader"] = copy.deepcopy(nbgrader_meta(ref))
-            if cell.cell_type != ref.cell_type:
-                nb.cells[index] = _retyped(cell, ref.cell_type)
     return nb, notes
 
 
@@ -129,6 +150,8 @@ def instructor_reference(source: NotebookNode, release: NotebookNode) -> Noteboo
 def _retyped(cell: NotebookNode, cell_type: str) -> NotebookNode:
     new = nbformat.v4.new_code_cell(cell.source) if cell_type == "code" else nbformat.v4.new_markdown_cell(cell.source)
     new.metadata = cell.metadata
+    if cell.get("id"):
+        new.id = cell.id
     return new
 
 
