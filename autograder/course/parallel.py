@@ -74,7 +74,7 @@ class Task:
     submission: dict[str, bytes]          # files of submitted/<student>/<assignment>/, by relative path
     course: dict[str, bytes]              # nbgrader_config.py, source/<id>/..., release/<id>/..., gradebook.db
     fingerprint: str
-    kit: str                              # the coordinator's kit fingerprint; a worker with other checks refuses
+    kit: str                              # the coordinator's kit fingerprint; a Dask worker with other checks refuses
     duedate: object = None                # the real gradebook's due date and this student's extension
     extension: object = None
     threads: dict[str, int] = field(default_factory=dict)   # worker address -> kernel threads ("" = default)
@@ -199,7 +199,7 @@ def grade_task(task: Task, course_files: dict[str, bytes] | None = None) -> Resu
     start = time.perf_counter()
     address = _worker_address()
     result = Result(task.assignment, task.student, ok=False, worker=address or socket.gethostname())
-    if task.kit != kit_fingerprint():
+    if task.kit and task.kit != kit_fingerprint():
         result.reason = ("this worker's kit has other checks than the coordinator's: install the same kit "
                          "version on every worker")
         return result
@@ -519,7 +519,8 @@ def autograde(course: Path, assignments: list[str] | None = None, *, db_url: str
                 summary.skipped.append(key)
                 continue
             duedate = gb.find_assignment(assignment).duedate
-            pending.append(Task(assignment, student, files, shipped[assignment], fingerprint, kit, duedate=duedate,
+            pending.append(Task(assignment, student, files, shipped[assignment], fingerprint,
+                                kit if scheduler else "", duedate=duedate,
                                 extension=existing.extension if existing is not None else None,
                                 timeout=task_timeout))
     if not pending:

@@ -203,6 +203,12 @@ def test_the_thread_count_reaches_the_sandboxed_kernel(tmp_path, monkeypatch):
     assert parallel.thread_environment(0)["OMP_NUM_THREADS"] == "1"
 
 
+def test_a_worker_with_other_checks_refuses_the_task():
+    task = parallel.Task(ASSIGNMENT, "someone", submission={}, course={}, fingerprint="", kit="other checks")
+    result = parallel.grade_task(task)
+    assert not result.ok and "install the same kit version on every worker" in result.reason
+
+
 def test_a_folder_that_is_no_course_is_refused_clearly(tmp_path):
     code, output = kit("--course", str(tmp_path))
     assert code == 2 and "is not a course folder" in output and "--course DIR" in output
