@@ -69,7 +69,7 @@ def read_notebook(path: Path) -> tuple[nbformat.NotebookNode | None, str]:
     if not isinstance(data, dict) or "cells" not in data:
         return None, f"'{path.name}' is JSON but not a Jupyter notebook"
     try:
-        return nbformat.from_dict(nbformat.convert(nbformat.from_dict(data), 4)), ""
+        return nbformat.reads(text, as_version=4), ""
     except Exception as error:  # an nbformat that cannot be upgraded
         return None, f"'{path.name}' is not a notebook nbformat can read ({type(error).__name__}: {error})"
 

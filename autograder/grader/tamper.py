@@ -112,8 +112,9 @@ def report(findings: list[Finding]) -> str:
             "instructor reviews this notebook by hand and can restore the scores.")
 
 
-def _python_only(source: str) -> str:
+def _python_only(source: str | list[str]) -> str:
     """Cell source with IPython's magics and shell escapes blanked (they are not Python)."""
+    source = "".join(source) if isinstance(source, list) else source
     return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.split("\n"))
 
 

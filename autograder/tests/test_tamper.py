@@ -77,6 +77,12 @@ def test_no_sample_submission_is_flagged(path):
     assert screen(nbformat.read(str(path), as_version=4)) == []
 
 
+def test_a_source_kept_as_a_list_of_lines_is_read_too():
+    nb = _notebook("")
+    nb.cells[1].source = ["import builtins\n", "builtins.print = None\n"]  # as nbformat.from_dict leaves it
+    assert "imports builtins" in report(screen(nb))
+
+
 def test_locked_cells_are_not_screened():
     nb = _notebook("LEARNING_RATE = 0.1")
     nb.cells[0].source += "\nget_ipython()"  # restored from the gradebook at autograde anyway
