@@ -51,7 +51,8 @@ def grade_class(course: Path, submitted: Path, assignments: list[str], log=print
         if serial:
             nbgrader(course, "autograde", assignment, "--force")
         else:
-            summary = parallel.autograde(course, [assignment], workers=workers, force=True, progress=False, log=log)
+            summary = parallel.autograde(course, [assignment], workers=workers, force=True, progress=False,
+                                         repair=False, log=log)  # the intake ran above
             if summary.failed:
                 raise NbgraderError(f"autograding {assignment} failed:\n{summary.table()}")
         seconds[assignment] = time.perf_counter() - start

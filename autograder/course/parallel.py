@@ -51,6 +51,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import SAWarning
 
+from autograder.course import ASSIGNMENTS, intake
 from autograder.course.nbgrader_cli import environment, nbgrader
 from autograder.paths import PACKAGE_ROOT, data_root
 
@@ -477,9 +478,10 @@ def submissions(course: Path, assignments: list[str], students: list[str] | None
 def autograde(course: Path, assignments: list[str] | None = None, *, db_url: str | None = None,
               workers: int | None = None, scheduler: str | None = None, force: bool = False,
               students: list[str] | None = None, retries: int = 1, task_timeout: float = TASK_TIMEOUT,
-              progress: bool = True, log=print) -> Summary:
+              progress: bool = True, repair: bool = True, log=print) -> Summary:
     """Autograde ``submitted/*/<assignment>/`` of ``course`` in parallel; the gradebook at ``db_url``
-    (default: the course's) ends up as serial ``nbgrader autograde`` leaves it."""
+    (default: the course's) ends up as serial ``nbgrader autograde`` leaves it.  With ``repair``, the
+    kit's intake (:mod:`autograder.course.intake`) first makes mangled submissions gradable."""
     from nbgrader.api import Gradebook, MissingEntry
     from tqdm import tqdm
 
@@ -505,6 +507,11 @@ def autograde(course: Path, assignments: list[str] | None = None, *, db_url: str
                 nbgrader(course, "generate_assignment", assignment, "--force", f"--CourseDirectory.db_url={db_url}",
                          env={"KIT_DB_URL": db_url})
         gb.db.expire_all()
+        for assignment in assignments if repair else []:  # mangled notebooks made gradable first (kit intake)
+            if assignment in ASSIGNMENTS and (course / "release" / assignment / ASSIGNMENTS[assignment]).exists():
+                for repaired in intake.repair_course(course, assignment):
+                    if repaired.changed:
+                        log(repaired.text().rstrip())
         shipped = {a: assignment_files(course, a) for a in assignments}
         for assignment, student in submissions(course, assignments, students):
             files = read_tree(course / "submitted" / student / assignment)
