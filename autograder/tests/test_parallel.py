@@ -152,7 +152,7 @@ def test_the_parallel_main_job_leaves_the_gradebook_of_serial_autograde(main_job
     for key in theirs:
         assert mine[key] == theirs[key], f"{key}: parallel {mine[key]}\nserial {theirs[key]}"
     for student in students:
-        ours, serial = main_job.course / "autograded" / student, serial_bonus / "autograded" / student
+        ours, serial = (course / "autograded" / student / ASSIGNMENT for course in (main_job.course, serial_bonus))
         assert sorted(p.name for p in ours.rglob("*")) == sorted(p.name for p in serial.rglob("*"))
         assert sources(main_job.course, student) == sources(serial_bonus, student)
 
