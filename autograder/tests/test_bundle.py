@@ -73,10 +73,18 @@ def test_bundle_reveals_no_solution_and_no_hidden_test(bundle):
     assert not hits, hits
 
 
-@pytest.mark.slow
-def test_bundle_installs_in_a_fresh_venv_and_self_checks(bundle, tmp_path):
+@pytest.fixture
+def fresh_venv(tmp_path):
+    """An empty virtual environment, deleted afterwards whatever the outcome (PyTorch makes it about 5.5 GB)."""
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    yield venv
+    shutil.rmtree(venv, ignore_errors=True)
+
+
+@pytest.mark.slow
+def test_bundle_installs_in_a_fresh_venv_and_self_checks(bundle, fresh_venv, tmp_path):
+    venv = fresh_venv
     python = venv / "bin" / "python"
     install = subprocess.run([str(python), "-m", "pip", "install", "-q", "-e", str(bundle)], capture_output=True,
                              text=True, timeout=1800)
