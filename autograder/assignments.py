@@ -13,6 +13,9 @@ CONTRACT = {
     "fashion_pipeline": "datasets_dataloader.ipynb",
 }
 
+# The torchvision datasets each assignment's notebook reads (see autograder.data).
+DATASETS = {"digit_classifier": ("MNIST",), "fashion_pipeline": ("FashionMNIST",)}
+
 
 def present(folder: Path) -> dict[str, str]:
     """The contract's assignments whose notebook exists under ``folder/<id>/``."""

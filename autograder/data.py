@@ -40,12 +40,13 @@ import shutil
 import socket
 import sys
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import torchvision.datasets
 from torchvision.datasets.utils import calculate_md5
 
+from autograder.assignments import DATASETS as NEEDED_BY
 from autograder.paths import DATA_ENV as ROOT_ENV
 from autograder.paths import data_root
 
@@ -57,6 +58,7 @@ __all__ = [
     "fetch",
     "fetch_all",
     "main",
+    "prepare",
     "resources",
 ]
 
@@ -271,7 +273,30 @@ def fetch(
     root = Path(root).expanduser().resolve()
     if _is_ready(root, name):
         return root / name
+    with _fetch_lock(root):  # parallel graders may fetch into the same root at once
+        if not _is_ready(root, name):
+            _fetch(name, root, mirror, download)
+    return root / name
 
+
+@contextlib.contextmanager
+def _fetch_lock(root: Path) -> Iterator[None]:
+    """One fetching process at a time per data root (an advisory lock file beside the datasets)."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock
+        yield
+        return
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / ".kit-fetch.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _fetch(name: str, root: Path, mirror, download: bool) -> None:
     if mirror is not None and str(mirror) != "":
         _fetch_from_mirror(root, name, Path(mirror).expanduser().resolve())
     elif download:
@@ -287,7 +312,18 @@ def fetch(
             f"{name} is still not loadable from {root / name} after fetching it; the "
             f"extracted files may be damaged. Delete {root / name}/ and run the command again."
         )
-    return root / name
+
+
+def prepare(assignments: Iterable[str], root: str | os.PathLike[str] | None = None) -> list[Path]:
+    """Make the datasets that these assignments' notebooks read loadable from ``root`` (default:
+    :func:`default_root`), from ``KIT_DATA_MIRROR`` or by downloading; return their folders.
+
+    The graders call it before a student kernel starts, since the sandboxed kernel may read the
+    data root but not write to it (a notebook's own ``download=True`` would fail there).
+    """
+    root = Path(root) if root is not None else default_root()
+    names = sorted({name for assignment in assignments for name in NEEDED_BY.get(assignment, ())})
+    return [fetch(name, root, mirror=default_mirror()) for name in names]
 
 
 def fetch_all(

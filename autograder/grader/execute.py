@@ -73,7 +73,7 @@ class CheckResult:
 
     @property
     def passed(self) -> bool:
-        return self.manual or self.score == self.points
+        return self.manual or (self.score == self.points and not self.message)  # a 0-point check can fail too
 
 
 @dataclass
@@ -82,6 +82,7 @@ class Execution:
 
     nb: NotebookNode
     source_dir: Path | None = None       # the assignment's folder: its other files are copied in
+    assignment: str = ""                 # names the scratch folder, as nbgrader's autograded/<student>/<id>/
     cell_timeout: int = settings.CELL_TIMEOUT
     notebook_timeout: int = settings.NOTEBOOK_TIMEOUT
     results: dict[str, CheckResult] = field(default_factory=dict)
@@ -91,7 +92,10 @@ class Execution:
     def __enter__(self) -> "Execution":
         self.findings = tamper.screen(self.nb)
         self._refused = tamper.report(self.findings) if self.findings else None
-        self._scratch = tempfile.mkdtemp(prefix="kit-grade-")
+        self._scratch_root = tempfile.mkdtemp(prefix="kit-grade-")
+        os.chmod(self._scratch_root, 0o755)  # the sandbox's own user must reach its folder inside
+        self._scratch = os.path.join(self._scratch_root, self.assignment or "notebook")
+        os.mkdir(self._scratch)
         if self.source_dir and self.source_dir.is_dir():
             for item in self.source_dir.iterdir():
                 if item.suffix != ".ipynb" and item.is_file():
@@ -116,7 +120,7 @@ class Execution:
             self._kernel.__exit__(None, None, None)
         except Exception:  # a dead kernel may fail to shut down cleanly
             pass
-        shutil.rmtree(self._scratch, ignore_errors=True)
+        shutil.rmtree(self._scratch_root, ignore_errors=True)
 
     def grade_cells(self) -> list[NotebookNode]:
         return [c for c in self.nb.cells if is_grade(c)]

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from autograder import data
 from autograder.grader.cells import HIDDEN_FAILED, grade_id, is_grade, is_hidden, nbgrader_meta
 from autograder.grader.execute import CheckResult, Execution
 from autograder.grader.submission import GradingError, load
@@ -36,7 +37,8 @@ def pytest_configure(config):
     state = {"path": Path(path), "results": {}, "error": None, "submission": None, "checks": []}
     try:
         submission = load(path, config.getoption("--assignment"), config.getoption("--self-check"))
-    except GradingError as error:
+        data.prepare([submission.assignment])  # the sandboxed kernel cannot download them itself
+    except (GradingError, data.DataError) as error:
         state["error"] = str(error)
     else:
         state["submission"] = submission
@@ -61,7 +63,7 @@ def pytest_generate_tests(metafunc):
 def execution(request):
     state = request.config.stash[KEY]
     submission = state["submission"]
-    with Execution(submission.prepared, source_dir=submission.source_dir) as running:
+    with Execution(submission.prepared, source_dir=submission.source_dir, assignment=submission.assignment) as running:
         yield running
 
 

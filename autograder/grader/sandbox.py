@@ -38,6 +38,7 @@ from jupyter_client.manager import AsyncKernelManager
 from traitlets import Bool, Integer, List, Unicode
 from traitlets.config import Configurable
 
+from autograder.assignments import DATASETS
 from autograder.paths import DATA_ENV, REPO_ROOT, data_root
 
 log = logging.getLogger("autograder.sandbox")
@@ -242,6 +243,10 @@ class SandboxedKernelManager(AsyncKernelManager):
         env = dict(kw.get("env") or os.environ)
         data = Path(env.get(DATA_ENV) or data_root(cwd)).resolve()  # found from outside the sandbox
         env[DATA_ENV] = str(data)
+        if cwd.name in DATASETS:  # the kernel may read the data root, not write it: fetch what it reads now
+            from autograder.data import prepare  # (imports torchvision)
+
+            prepare([cwd.name], data)
         env.update(HOME="/tmp", MPLCONFIGDIR="/tmp/matplotlib", XDG_CACHE_HOME="/tmp/cache",
                    TORCH_HOME="/tmp/torch", JUPYTER_RUNTIME_DIR=str(self._socket_dir or "/tmp"),
                    IPYTHONDIR="/tmp/ipython")

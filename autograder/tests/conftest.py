@@ -37,6 +37,15 @@ COMMITTED = snapshot()
 
 
 @pytest.fixture(scope="session")
+def datasets() -> None:
+    """MNIST and FashionMNIST in the data root (from ``KIT_DATA_MIRROR`` or downloaded), for tests that
+    read them without running the main job first."""
+    from autograder.course import ensure_datasets
+
+    ensure_datasets(list(ASSIGNMENTS), log=lambda *a: None)
+
+
+@pytest.fixture(scope="session")
 def committed_notebooks() -> dict[str, list]:
     return COMMITTED
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 import json
 import subprocess
 import sys
@@ -170,3 +171,18 @@ def test_a_kernel_crash_fails_the_remaining_checks_with_a_verdict(tmp_path):
     assert scores["test_predict_bonus"][0] == 0 and "kernel died" in scores["test_predict_bonus"][1]
     assert scores["test_standardize"][0] == 2.0, "checks before the crash keep their points"
     assert run.returncode == 1 and "Traceback" not in run.stdout
+
+
+def test_missing_datasets_stop_the_grader_with_what_to_do(tmp_path):
+    """The sandboxed kernel cannot write the data root, so the grader fetches the datasets first; when it
+    cannot, the notebook is not run and the verdict says where to put the files (no per-check zeros)."""
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy2(REPO_ROOT / "data" / "bonus.csv", data)
+    notebook = SUBMITTED / "correct" / "digit_classifier" / ASSIGNMENTS["digit_classifier"]
+    run, results = results_of(notebook, tmp_path, env={"KIT_DATA_ROOT": str(data),
+                                                        "KIT_DATA_MIRROR": str(tmp_path / "no-mirror")})
+    assert run.returncode != 0 and results["score"] == 0
+    assert [(t["name"], t["output"]) for t in results["tests"]] == [("notebook", results["output"])]
+    assert "has no MNIST/raw/ folder" in results["output"] and "KIT_DATA_MIRROR" in results["output"]
+    assert "notebook        0 / 0  The mirror folder" in run.stdout and "Traceback" not in run.stdout

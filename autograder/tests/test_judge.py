@@ -37,7 +37,7 @@ def test_least_squares_weights_pass_and_others_fail(tmp_path, monkeypatch):
     assert message and "outside your notebook" in message and "least-squares optimum" in message
 
 
-def test_untrained_digit_weights_fail_whatever_the_kernel_claimed(tmp_path, monkeypatch):
+def test_untrained_digit_weights_fail_whatever_the_kernel_claimed(tmp_path, monkeypatch, datasets):
     torch.manual_seed(0)
     model = nn.Sequential(nn.Flatten(), nn.Linear(784, 32), nn.ReLU(), nn.Linear(32, 10))
     _hand_over(tmp_path, monkeypatch, "digit_model", model.state_dict())
@@ -91,7 +91,7 @@ def test_only_plain_tensors_are_accepted(tmp_path):
     assert "not a plain state_dict" in judge.verdict("test_fits_least_squares", tmp_path)
 
 
-def test_fashion_statistics_are_compared_with_the_graders_exact_ones(tmp_path, monkeypatch):
+def test_fashion_statistics_are_compared_with_the_graders_exact_ones(tmp_path, monkeypatch, datasets):
     from autograder.checks import fashion_pipeline as check
 
     X, _ = check.reference_tensors(True)
