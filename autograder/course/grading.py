@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.course import ASSIGNMENTS, intake, parallel, sample_class
@@ -14,11 +14,18 @@ from autograder.paths import REPO_ROOT
 
 @dataclass
 class ClassRun:
-    """Where a class was graded and how long each assignment took."""
+    """Where a class was graded, how many submissions each assignment had, and how long grading took.
+
+    ``seconds`` is the wall time per assignment; the parallel grader grades every assignment in one
+    pool, so there it is the whole run's, and ``grading_seconds`` gives each assignment's total of
+    per-submission grading times.
+    """
 
     course: Path
     seconds: dict[str, float]
     submissions: dict[str, int]
+    grading_seconds: dict[str, float] = field(default_factory=dict)
+    parallel: bool = False
 
 
 def grade_class(course: Path, submitted: Path, assignments: list[str], log=print, serial: bool = False,
@@ -26,11 +33,13 @@ def grade_class(course: Path, submitted: Path, assignments: list[str], log=print
     """Copy ``submitted/<student>/<assignment>/`` into ``course`` and autograde every assignment.
 
     ``generate_assignment`` runs first, so the course's gradebook knows the
-    assignments.  With ``serial``, ``nbgrader autograde`` then grades every student
-    in one process per assignment, as an instructor would; otherwise the kit's
-    parallel grader (:mod:`autograder.course.parallel`) runs the same ``nbgrader
-    autograde`` per submission on ``workers`` cores (default: all), with the same
-    gradebook as a result (a test compares them cell by cell).
+    assignments, then the intake repairs mangled notebooks.  With ``serial``,
+    ``nbgrader autograde`` then grades every student in one process per
+    assignment, as an instructor would; otherwise the kit's parallel grader
+    (:mod:`autograder.course.parallel`) runs the same ``nbgrader autograde`` per
+    submission, every assignment's submissions in one pool on ``workers`` cores
+    (default: all), with the same gradebook as a result (a test compares them
+    cell by cell).
     """
     seconds, counts = {}, {}
     for student_dir in sorted(p for p in submitted.iterdir() if p.is_dir()):
@@ -46,17 +55,21 @@ def grade_class(course: Path, submitted: Path, assignments: list[str], log=print
             if repaired.changed:
                 log(repaired.text().rstrip())
         counts[assignment] = sum(1 for _ in (course / "submitted").glob(f"*/{assignment}"))
-        log(f"autograding {assignment}: {counts[assignment]} submissions")
-        start = time.perf_counter()
-        if serial:
+    if serial:
+        for assignment in assignments:
+            log(f"autograding {assignment}: {counts[assignment]} submissions")
+            start = time.perf_counter()
             nbgrader(course, "autograde", assignment, "--force")
-        else:
-            summary = parallel.autograde(course, [assignment], workers=workers, force=True, progress=False,
-                                         repair=False, log=log)  # the intake ran above
-            if summary.failed:
-                raise NbgraderError(f"autograding {assignment} failed:\n{summary.table()}")
-        seconds[assignment] = time.perf_counter() - start
-    return ClassRun(course=course, seconds=seconds, submissions=counts)
+            seconds[assignment] = time.perf_counter() - start
+        return ClassRun(course=course, seconds=seconds, submissions=counts, grading_seconds=dict(seconds))
+    log("autograding " + ", ".join(f"{a}: {counts[a]} submissions" for a in assignments))
+    summary = parallel.autograde(course, assignments, workers=workers, force=True, progress=False,
+                                 repair=False, log=log)  # the intake ran above
+    if summary.failed:
+        raise NbgraderError(f"autograding {', '.join(assignments)} failed:\n{summary.table()}")
+    grading = {a: sum(r.seconds for r in summary.graded if r.assignment == a) for a in assignments}
+    return ClassRun(course=course, seconds={a: summary.seconds for a in assignments}, submissions=counts,
+                    grading_seconds=grading, parallel=True)
 
 
 def time_one_submission(assignment: str, student: str = "correct", repo: Path = REPO_ROOT) -> tuple[float, float]:
