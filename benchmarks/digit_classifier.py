@@ -33,32 +33,18 @@ core, so the script prints the load average next to each figure.
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 import time
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from common import load, solution_namespace, time_autograde  # first: puts the repository on sys.path
 
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
 from autograder.checks import digit_classifier as check  # noqa: E402
-from autograder.course import ensure_datasets, notebooks  # noqa: E402
+from autograder.course import ensure_datasets  # noqa: E402
 
-NOTEBOOK = REPO / "source" / "digit_classifier" / "digits_classification.ipynb"
 SOLUTION_CELLS = ("get_mnist_loaders", "MLP", "train_one_epoch", "evaluate", "training_choices", "predict",
                   "save_model", "load_model")
-
-
-def load():
-    return float(os.getloadavg()[0])
-
-
-def solution_namespace() -> dict:
-    """The notebook's setup cell and the instructor's answer cells, executed."""
-    return notebooks.solution_namespace(NOTEBOOK, SOLUTION_CELLS)
 
 
 def matmul_shapes(batch: int, sizes: list[int]) -> list[tuple[int, int, int]]:
@@ -149,14 +135,6 @@ def time_to_target(ns: dict, target: float, batch_size: int, gamma: float, max_e
     print(f"   did NOT reach {target:.1%} in {max_epochs} epochs")
 
 
-def time_autograde() -> None:
-    from autograder.course.grading import time_one_submission
-
-    autograde, total = time_one_submission("digit_classifier")
-    print(f"\n4. nbgrader autograde of the correct submission: {autograde:.1f} s "
-          f"(with generate_assignment: {total:.1f} s; load {load():.1f})")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--skip-autograde", action="store_true")
@@ -168,7 +146,7 @@ def main() -> int:
     args = parser.parse_args()
     ensure_datasets(["digit_classifier"], log=lambda *a: None)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, load average {load():.1f}")
-    ns = solution_namespace()
+    ns = solution_namespace("digit_classifier", SOLUTION_CELLS)
     sizes, batch = [784, 256, 128, 10], args.batch_size
 
     images, labels = check.mnist_tensors(True)
@@ -199,7 +177,7 @@ def main() -> int:
     if not args.skip_target:
         time_to_target(ns, args.target, batch_size=64, gamma=0.5, max_epochs=8)
     if not args.skip_autograde:
-        time_autograde()
+        time_autograde("digit_classifier", 4)
     return 0
 
 

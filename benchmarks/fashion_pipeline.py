@@ -33,35 +33,22 @@ next to each figure.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from common import load, solution_namespace, time_autograde  # first: puts the repository on sys.path
 
 import pandas as pd  # noqa: E402
 import torch  # noqa: E402
 from torch.utils.data import DataLoader  # noqa: E402
 from torchvision import datasets, transforms  # noqa: E402
 
-from autograder.course import ensure_datasets, notebooks  # noqa: E402
+from autograder.course import ensure_datasets  # noqa: E402
 
-NOTEBOOK = REPO / "source" / "fashion_pipeline" / "datasets_dataloader.ipynb"
 SOLUTION_CELLS = ("LABELS_MAP", "get_fashion_datasets", "make_loaders", "CustomImageDataset", "channel_mean_std",
                   "preload")
-
-
-def load() -> float:
-    return float(os.getloadavg()[0])
-
-
-def solution_namespace() -> dict:
-    """The notebook's setup cell and the instructor's answer cells, executed."""
-    return notebooks.solution_namespace(NOTEBOOK, SOLUTION_CELLS)
 
 
 def epoch_seconds(loader) -> float:
@@ -91,14 +78,6 @@ def write_png_folder(folder: Path, n: int, root: Path) -> tuple[Path, Path]:
     return annotations, img_dir
 
 
-def time_autograde() -> None:
-    from autograder.course.grading import time_one_submission
-
-    autograde, total = time_one_submission("fashion_pipeline")
-    print(f"\n3. nbgrader autograde of the correct submission: {autograde:.1f} s "
-          f"(with generate_assignment: {total:.1f} s; load {load():.1f})")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--epochs", type=int, default=3, help="epochs timed per pipeline (the median is printed)")
@@ -108,7 +87,7 @@ def main() -> int:
     args = parser.parse_args()
     ensure_datasets(["fashion_pipeline"], log=lambda *a: None)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, load average {load():.1f}")
-    ns = solution_namespace()
+    ns = solution_namespace("fashion_pipeline", SOLUTION_CELLS)
     root, batch = ns["DATA_ROOT"], args.batch_size
     torch.manual_seed(0)
 
@@ -148,7 +127,7 @@ def main() -> int:
               f"(mean {mean:.4f}, std {std:.4f}; load {load():.1f})")
 
     if not args.skip_autograde:
-        time_autograde()
+        time_autograde("fashion_pipeline", 3)
     return 0
 
 
