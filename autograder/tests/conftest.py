@@ -35,6 +35,21 @@ def snapshot() -> dict[str, list]:
 
 COMMITTED = snapshot()
 
+IN_CI = os.environ.get("CI", "").lower() in ("true", "1")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """In CI a skipped test fails: `.ci/run` installs everything the tests need (bubblewrap,
+    Chromium, PostgreSQL, the dataset mirror), so a skip there means a missing install step."""
+    outcome = yield
+    report = outcome.get_result()
+    if IN_CI and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = (f"skipped in CI ({reason}); CI must run every test: make .ci/run install "
+                           f"what this test needs")
+
 
 @pytest.fixture(scope="session")
 def datasets() -> None:
