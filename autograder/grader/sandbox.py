@@ -23,6 +23,7 @@ grading still runs, with the resource limits only, and says so once, clearly.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import random
@@ -146,16 +147,17 @@ class Sandbox(Configurable):
 @lru_cache(maxsize=1)
 def hidden_bytecode() -> Path | None:
     """``autograder/hidden`` compiled to sourceless ``.pyc`` files in a folder of their own (made once
-    per process), bound over the package inside the sandbox: a student's code can run the hidden
-    checks but not read them.  ``None`` where the hidden checks are not installed."""
+    per process and removed when it exits), bound over the package inside the sandbox: a student's
+    code can run the hidden checks but not read them.  ``None`` where the hidden checks are not
+    installed."""
     import py_compile
-    import tempfile
 
     package = REPO_ROOT / "autograder" / "hidden"
     sources = sorted(package.glob("*.py"))
     if not sources:
         return None
     folder = Path(tempfile.mkdtemp(prefix="kit-hidden-"))
+    atexit.register(shutil.rmtree, folder, True)  # one grading process per submission: leave nothing behind
     for source in sources:
         py_compile.compile(str(source), cfile=str(folder / (source.stem + ".pyc")), doraise=True,
                            invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
@@ -247,7 +249,10 @@ class SandboxedKernelManager(AsyncKernelManager):
             from autograder.data import prepare  # (imports torchvision)
 
             prepare([cwd.name], data)
-        env.update(HOME="/tmp", MPLCONFIGDIR="/tmp/matplotlib", XDG_CACHE_HOME="/tmp/cache",
+        # The kernel's /tmp is its own: the grader's TMPDIR (a cluster's scratch folder, say) is not in
+        # reach there, nor the cache folder that importing torch._dynamo in the grader exported.
+        env.update(HOME="/tmp", TMPDIR="/tmp", TMP="/tmp", TEMP="/tmp", TORCHINDUCTOR_CACHE_DIR="/tmp/torchinductor",
+                   TRITON_CACHE_DIR="/tmp/triton", MPLCONFIGDIR="/tmp/matplotlib", XDG_CACHE_HOME="/tmp/cache",
                    TORCH_HOME="/tmp/torch", JUPYTER_RUNTIME_DIR=str(self._socket_dir or "/tmp"),
                    IPYTHONDIR="/tmp/ipython")
         kw["env"] = env

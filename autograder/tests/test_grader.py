@@ -186,3 +186,15 @@ def test_missing_datasets_stop_the_grader_with_what_to_do(tmp_path):
     assert [(t["name"], t["output"]) for t in results["tests"]] == [("notebook", results["output"])]
     assert "has no MNIST/raw/ folder" in results["output"] and "KIT_DATA_MIRROR" in results["output"]
     assert "notebook        0 / 0  The mirror folder" in run.stdout and "Traceback" not in run.stdout
+
+
+@pytest.mark.slow
+def test_a_grader_with_a_temp_folder_of_its_own_gives_full_marks_and_leaves_nothing_there(tmp_path):
+    """A cluster's TMPDIR is not in the sandbox's reach, yet PyTorch exports its cache folder under it
+    (TORCHINDUCTOR_CACHE_DIR) for the kernel to inherit: the correct submission must keep every point
+    (it lost 7 once), and the grader's scratch, compiled hidden checks and sockets must be gone after."""
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    run, results = results_of(BONUS, tmp_path, env={"TMPDIR": str(scratch)})
+    assert results["score"] == 23.0, run.stdout
+    assert not [p.name for p in scratch.iterdir() if p.name.startswith("kit-")]
