@@ -58,13 +58,12 @@ def run(args: argparse.Namespace) -> int:
     csv_path = report.write_csv(results, out / "report" / "grades.csv")
     png_path = report.plot_distribution(results, out / "report" / "grade_distribution.png")
     print()
-    for assignment, seconds in graded.grading_seconds.items():
+    for assignment, seconds in graded.seconds.items():
         n = graded.submissions[assignment]
         print(f"{assignment}: {n} submissions, {seconds / max(n, 1):.1f} s each to autograde")
     if graded.parallel:
         total = sum(graded.submissions.values())
-        print(f"autograded {total} submissions in {max(graded.seconds.values(), default=0):.1f} s "
-              f"(the kit's parallel grader)")
+        print(f"autograded {total} submissions in {graded.wall_seconds:.1f} s (the kit's parallel grader)")
     print(f"scores: {csv_path}\nplot:   {png_path}\ngradebook: {graded.course / 'gradebook.db'}")
     print(f"main job finished in {time.perf_counter() - started:.0f} s")
     mismatched = [key for key, want in expected.items()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.course import ASSIGNMENTS, intake, parallel, sample_class
@@ -16,15 +16,15 @@ from autograder.paths import REPO_ROOT
 class ClassRun:
     """Where a class was graded, how many submissions each assignment had, and how long grading took.
 
-    ``seconds`` is the wall time per assignment; the parallel grader grades every assignment in one
-    pool, so there it is the whole run's, and ``grading_seconds`` gives each assignment's total of
-    per-submission grading times.
+    ``seconds`` is each assignment's grading time: its own ``nbgrader autograde`` run when serial,
+    the sum of its submissions' grading times under the parallel grader (which grades every
+    assignment in one pool); ``wall_seconds`` is the whole run's.
     """
 
     course: Path
     seconds: dict[str, float]
     submissions: dict[str, int]
-    grading_seconds: dict[str, float] = field(default_factory=dict)
+    wall_seconds: float
     parallel: bool = False
 
 
@@ -61,15 +61,14 @@ def grade_class(course: Path, submitted: Path, assignments: list[str], log=print
             start = time.perf_counter()
             nbgrader(course, "autograde", assignment, "--force")
             seconds[assignment] = time.perf_counter() - start
-        return ClassRun(course=course, seconds=seconds, submissions=counts, grading_seconds=dict(seconds))
+        return ClassRun(course=course, seconds=seconds, submissions=counts, wall_seconds=sum(seconds.values()))
     log("autograding " + ", ".join(f"{a}: {counts[a]} submissions" for a in assignments))
     summary = parallel.autograde(course, assignments, workers=workers, force=True, progress=False,
                                  repair=False, log=log)  # the intake ran above
     if summary.failed:
         raise NbgraderError(f"autograding {', '.join(assignments)} failed:\n{summary.table()}")
     grading = {a: sum(r.seconds for r in summary.graded if r.assignment == a) for a in assignments}
-    return ClassRun(course=course, seconds={a: summary.seconds for a in assignments}, submissions=counts,
-                    grading_seconds=grading, parallel=True)
+    return ClassRun(course=course, seconds=grading, submissions=counts, wall_seconds=summary.seconds, parallel=True)
 
 
 def time_one_submission(assignment: str, student: str = "correct", repo: Path = REPO_ROOT) -> tuple[float, float]:
